@@ -1,0 +1,1 @@
+//! Classic feed messages: create, sign, compute ids and validate. Filled by the ssb-feed issue.

@@ -1,0 +1,65 @@
+//! One module per vector layer. Each exposes `run(op, input) -> Result<Outcome, String>`:
+//! `Ok(outcome)` is what the Rust stack did; `Err` means the case itself is unusable
+//! (unknown op, missing or malformed input field), which the runner counts as a failure.
+
+use serde_json::{Map, Value};
+
+use crate::Outcome;
+
+mod crypto;
+
+pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
+    match layer {
+        "crypto" => crypto::run(op, input),
+        _ => Err(format!("unsupported layer `{layer}`")),
+    }
+}
+
+/// A string input field.
+pub(crate) fn str_field<'a>(input: &'a Value, name: &str) -> Result<&'a str, String> {
+    input
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("input has no string field `{name}`"))
+}
+
+/// A hex input field, decoded.
+pub(crate) fn hex_field(input: &Value, name: &str) -> Result<Vec<u8>, String> {
+    let s = str_field(input, name)?;
+    hex_decode(s).ok_or_else(|| format!("input field `{name}` is not hex"))
+}
+
+/// A hex input field that must be exactly `N` bytes.
+pub(crate) fn hex_array<const N: usize>(input: &Value, name: &str) -> Result<[u8; N], String> {
+    let v = hex_field(input, name)?;
+    v.try_into()
+        .map_err(|_| format!("input field `{name}` is not {N} bytes"))
+}
+
+pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Builds an `Outcome::Ok` from pairs.
+pub(crate) fn ok<const N: usize>(fields: [(&str, Value); N]) -> Outcome {
+    let mut m = Map::new();
+    for (k, v) in fields {
+        m.insert(k.to_owned(), v);
+    }
+    Outcome::Ok(m)
+}
