@@ -1,0 +1,49 @@
+//! `ssb`: the command-line tool of this workspace, and the blocking `std` executor that drives
+//! its Sans-IO crates.
+//!
+//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification),
+//! 2 for usage, input and I/O errors (always one line on stderr naming the problem).
+
+use std::process::ExitCode;
+
+mod args;
+mod conformance;
+mod keys;
+
+use args::{Args, CliError};
+
+const USAGE: &str = "\
+usage: ssb <command> [options]
+
+commands:
+  conformance [--vectors DIR]          run the test vectors through the Rust stack
+  keygen [--seed HEX] [--secret FILE]  write a new secret file (never overwrites)
+  id [--secret FILE]                   print the feed id of a secret file
+  help                                 this text
+
+The default secret file is ~/.ssb/secret, as in JS.";
+
+fn main() -> ExitCode {
+    let mut args = Args::from_env();
+    let result = match args.next_positional().as_deref() {
+        Some("conformance") => conformance::run(args),
+        Some("keygen") => keys::keygen(args),
+        Some("id") => keys::id(args),
+        Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(other) => Err(CliError::usage(format!("unknown command `{other}`"))),
+        None => Err(CliError::usage("missing command")),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ssb: {e}");
+            if e.is_usage() {
+                eprintln!("{USAGE}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}
