@@ -14,7 +14,11 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
     let report = ssb_test_vectors::run_dir(&dir).map_err(|e| CliError::input(e.to_string()))?;
     print!("{}", report.render_table());
     if report.all_passed() {
-        println!("all {} cases passed ({})", report.total_run(), dir.display());
+        println!(
+            "all {} cases passed ({})",
+            report.total_run(),
+            dir.display()
+        );
         Ok(ExitCode::SUCCESS)
     } else {
         println!(

@@ -82,8 +82,8 @@ pub(crate) fn id(mut args: Args) -> Result<ExitCode, CliError> {
         std::fs::read_to_string(&path)
             .map_err(|e| CliError::input(format!("cannot read {}: {e}", path.display())))?,
     );
-    let keypair =
-        parse_secret_file(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+    let keypair = parse_secret_file(&text)
+        .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
     println!("{}", keypair.feed_id());
     Ok(ExitCode::SUCCESS)
 }

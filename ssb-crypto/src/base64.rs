@@ -204,7 +204,10 @@ mod tests {
         );
         assert_eq!(decode_vec("").as_deref(), Ok(&[][..]));
         assert_eq!(decode_vec("AA=="), Ok(alloc::vec![0]));
-        assert_eq!(decode_vec("AB=="), Err(Base64Error::NonCanonicalTrailingBits));
+        assert_eq!(
+            decode_vec("AB=="),
+            Err(Base64Error::NonCanonicalTrailingBits)
+        );
         assert_eq!(decode_vec("AA="), Err(Base64Error::InvalidPadding));
         assert_eq!(decode_vec("AA"), Err(Base64Error::MissingPadding));
         assert_eq!(decode_vec("A==="), Err(Base64Error::InvalidPadding));

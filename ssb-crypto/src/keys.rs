@@ -109,8 +109,7 @@ impl PublicKey {
         if !is_canonical_y(&self.0) {
             return Err(SignatureError::NonCanonicalPublicKey);
         }
-        let vk =
-            VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::InvalidPublicKey)?;
+        let vk = VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::InvalidPublicKey)?;
         if vk.is_weak() {
             return Err(SignatureError::WeakPublicKey);
         }

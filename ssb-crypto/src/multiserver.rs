@@ -284,8 +284,10 @@ impl Address {
             [key, seed] => (key, Some(seed)),
             _ => return Err(AddressError::NotNetShs),
         };
-        let key = base64::decode_array::<32>(key)
-            .map_err(|error| AddressError::Key { field: "key", error })?;
+        let key = base64::decode_array::<32>(key).map_err(|error| AddressError::Key {
+            field: "key",
+            error,
+        })?;
         let seed = seed
             .map(|s| base64::decode_array::<32>(s))
             .transpose()

@@ -93,20 +93,14 @@ impl SecretFileError {
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0b}'
-            | '\u{0c}'
-            | '\r'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -142,7 +136,10 @@ fn strip_comments(text: &str) -> Zeroizing<String> {
     joined
 }
 
-fn get_str<'a>(obj: &'a serde_json::Map<String, Value>, field: &'static str) -> Result<Option<&'a str>, SecretFileError> {
+fn get_str<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    field: &'static str,
+) -> Result<Option<&'a str>, SecretFileError> {
     match obj.get(field) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),

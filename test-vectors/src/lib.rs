@@ -104,7 +104,11 @@ impl Report {
     /// A table (one row per layer) followed by up to 20 failures per layer.
     pub fn render_table(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "{:<14} {:>8} {:>8} {:>8}", "layer", "run", "passed", "failed");
+        let _ = writeln!(
+            s,
+            "{:<14} {:>8} {:>8} {:>8}",
+            "layer", "run", "passed", "failed"
+        );
         for l in &self.layers {
             let _ = writeln!(
                 s,

@@ -99,7 +99,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
         },
         "sk_to_curve" => {
             let kp = Keypair::from_seed(&hex_array(input, "seed")?);
-            ok([("curve", json!(hex(kp.to_curve_secret().to_bytes().as_ref())))])
+            ok([(
+                "curve",
+                json!(hex(kp.to_curve_secret().to_bytes().as_ref())),
+            )])
         }
         "secret_file_write" => {
             let kp = Keypair::from_seed(&hex_array(input, "seed")?);
