@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The one test command: everything CI checks, runnable on a fresh machine with Rust, node 20
+# and npm. Installs the JS oracle (pinned, from package-lock.json) and the external suites
+# first, then proves the vectors on JS, then runs the Rust checks and tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "JS oracle: npm ci (test-vectors/js)"
+if [ ! -d test-vectors/js/node_modules ] || [ test-vectors/js/package-lock.json -nt test-vectors/js/node_modules/.package-lock.json ]; then
+  (cd test-vectors/js && npm ci --no-audit --no-fund)
+fi
+
+step "JS oracle: every committed vector regenerates byte-identically and passes on the JS reference"
+(cd test-vectors/js && node check.js)
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test --release (unit, property, differential, conformance and doc tests)"
+cargo test --release --workspace --locked
