@@ -21,5 +21,8 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "fuzz smoke run (nightly, cargo-fuzz; seeds from the vectors)"
+SECONDS_PER_TARGET="${SECONDS_PER_TARGET:-15}" fuzz/smoke.sh
+
 step "cargo test --release (unit, property, differential, conformance and doc tests)"
 cargo test --release --workspace --locked

@@ -1,0 +1,28 @@
+'use strict'
+// Builds fuzz/corpus/<target>/ from the committed vectors: every string input of the layers a
+// target covers becomes one seed file. Usage: node fuzz/seed.js
+const fs = require('fs')
+const path = require('path')
+const crypto = require('crypto')
+
+const targets = {
+  crypto_parsers: { layers: ['crypto'], field: (c) => c.input.text }
+}
+const vecDir = path.join(__dirname, '..', 'test-vectors', 'vectors')
+for (const [target, spec] of Object.entries(targets)) {
+  const dir = path.join(__dirname, 'corpus', target)
+  fs.mkdirSync(dir, { recursive: true })
+  let n = 0
+  for (const layer of spec.layers) {
+    const file = path.join(vecDir, layer + '.json')
+    if (!fs.existsSync(file)) continue
+    for (const c of JSON.parse(fs.readFileSync(file, 'utf8')).cases) {
+      const v = spec.field(c)
+      if (v === undefined || v === null) continue
+      const buf = Buffer.isBuffer(v) ? v : Buffer.from(String(v))
+      fs.writeFileSync(path.join(dir, crypto.createHash('sha1').update(buf).digest('hex')), buf)
+      n++
+    }
+  }
+  console.log(target + ': ' + n + ' seeds')
+}
