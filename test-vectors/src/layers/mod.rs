@@ -7,10 +7,12 @@ use serde_json::{Map, Value};
 use crate::Outcome;
 
 mod crypto;
+mod legacy_json;
 
 pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
     match layer {
         "crypto" => crypto::run(op, input),
+        "legacy-json" => legacy_json::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }
 }
