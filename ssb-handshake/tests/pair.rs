@@ -1,5 +1,6 @@
 //! A client and a server driven against each other in memory: the spec §9.1 known answers,
 //! input split at every possible boundary, leftovers, every failure step, stickiness.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey, PublicKey};
 use ssb_handshake::{
@@ -457,7 +458,7 @@ fn garbage_never_panics() {
         while !rest.is_empty() {
             let n = (rest.len()).min(1 + usize::from(rest[0]) % 70);
             match target.handle_input(&rest[..n]) {
-                Ok(c) if c == 0 => break,
+                Ok(0) => break,
                 Ok(_) => {}
                 Err(_) => break,
             }
