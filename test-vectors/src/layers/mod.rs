@@ -6,13 +6,17 @@ use serde_json::{Map, Value};
 
 use crate::Outcome;
 
+mod boxstream;
 mod crypto;
+mod handshake;
 mod legacy_json;
 
 pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
     match layer {
         "crypto" => crypto::run(op, input),
         "legacy-json" => legacy_json::run(op, input),
+        "handshake" => handshake::run(op, input),
+        "boxstream" => boxstream::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }
 }
