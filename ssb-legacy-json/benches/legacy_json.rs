@@ -3,6 +3,9 @@
 //!
 //! Quick run: `cargo bench -p ssb-legacy-json -- --warm-up-time 1 --measurement-time 3`
 
+// `criterion_group!` generates an undocumented `pub fn`.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 
 /// A realistic message (KVT value): post with mentions, a non-ASCII text and a float

@@ -248,7 +248,9 @@ pub fn parse_with(input: &[u8], options: ParseOptions) -> Result<Value, ParseErr
         depth: 0,
         max_depth: options.max_depth,
         lone: Vec::new(),
-        key_offsets: Vec::new(),
+        key_offsets: Vec::with_capacity(16),
+        entry_stack: Vec::with_capacity(16),
+        value_stack: Vec::with_capacity(8),
     };
     p.skip_ws();
     let v = p.value()?;
@@ -259,22 +261,37 @@ pub fn parse_with(input: &[u8], options: ParseOptions) -> Result<Value, ParseErr
     Ok(v)
 }
 
-/// Byte classes inside strings: 1 ends a plain run (`"`, `\`, control), 2 is non-ASCII.
-static STRING_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = if i < 0x20 || i == b'"' as usize || i == b'\\' as usize {
-            1
-        } else if i >= 0x80 {
-            2
-        } else {
-            0
+/// The position of the first `"`, `\` or control byte at or after `i` (or the input
+/// length). Eight bytes at a time: the bit tricks may report a false positive (then the
+/// byte loop decides), never a false negative.
+#[inline]
+fn find_string_special(input: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = input.get(i..i + 8) {
+        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
+            break;
         };
+        let w = u64::from_le_bytes(bytes);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let found =
+            (w.wrapping_sub(ONES * 0x20) | quote.wrapping_sub(ONES) | backslash.wrapping_sub(ONES))
+                & !w
+                & HIGH;
+        if found != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while let Some(&b) = input.get(i) {
+        if b < 0x20 || b == b'"' || b == b'\\' {
+            break;
+        }
         i += 1;
     }
-    t
-};
+    i
+}
 
 struct Parser<'i> {
     input: &'i [u8],
@@ -286,6 +303,11 @@ struct Parser<'i> {
     lone: Vec<(usize, u16)>,
     /// Key offsets of the objects being parsed (a stack shared by all nesting levels).
     key_offsets: Vec<usize>,
+    /// Entries of the objects being parsed (shared stack: each object is split off it in
+    /// one exact-size allocation when it closes).
+    entry_stack: Vec<(JsString, Value)>,
+    /// Elements of the arrays being parsed (same scheme).
+    value_stack: Vec<Value>,
 }
 
 type R<T> = Result<T, ParseError>;
@@ -350,16 +372,17 @@ impl Parser<'_> {
 
     fn array(&mut self) -> R<Value> {
         self.enter()?;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
             self.depth -= 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let base = self.value_stack.len();
         loop {
             self.skip_ws();
-            items.push(self.value()?);
+            let v = self.value()?;
+            self.value_stack.push(v);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -371,13 +394,13 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
-        Ok(Value::Array(items))
+        Ok(Value::Array(self.value_stack.split_off(base)))
     }
 
     fn object(&mut self) -> R<Value> {
         self.enter()?;
         let base = self.key_offsets.len();
-        let mut entries: Vec<(JsString, Value)> = Vec::new();
+        let entry_base = self.entry_stack.len();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -398,7 +421,7 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let value = self.value()?;
-            self.add_entry(&mut entries, key, value, key_offset)?;
+            self.add_entry(entry_base, key, value, key_offset)?;
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -409,6 +432,7 @@ impl Parser<'_> {
                 _ => return Err(self.unexpected()),
             }
         }
+        let entries = self.entry_stack.split_off(entry_base);
         let result = self.finish_object(entries, base);
         self.key_offsets.truncate(base);
         self.depth -= 1;
@@ -417,11 +441,12 @@ impl Parser<'_> {
 
     fn add_entry(
         &mut self,
-        entries: &mut Vec<(JsString, Value)>,
+        entry_base: usize,
         key: JsString,
         value: Value,
         key_offset: usize,
     ) -> R<()> {
+        let entries = self.entry_stack.get_mut(entry_base..).unwrap_or_default();
         if entries.len() < SMALL_OBJECT {
             if let Some((_, slot)) = entries.iter_mut().find(|(k, _)| *k == key) {
                 if self.strict {
@@ -432,7 +457,7 @@ impl Parser<'_> {
                 return Ok(());
             }
         }
-        entries.push((key, value));
+        self.entry_stack.push((key, value));
         self.key_offsets.push(key_offset);
         Ok(())
     }
@@ -581,18 +606,10 @@ impl Parser<'_> {
         self.lone.clear();
         loop {
             let run_start = self.pos;
-            let mut high = 0u8;
-            while let Some(&b) = self.input.get(self.pos) {
-                let class = STRING_CLASS[usize::from(b)];
-                if class == 1 {
-                    break;
-                }
-                high |= class;
-                self.pos += 1;
-            }
+            self.pos = find_string_special(self.input, self.pos);
             let run = self.input.get(run_start..self.pos).unwrap_or(&[]);
             if !run.is_empty() {
-                self.push_run(&mut out, run, run_start, high != 0)?;
+                self.push_run(&mut out, run, run_start)?;
             }
             match self.peek() {
                 Some(b'"') => {
@@ -626,33 +643,27 @@ impl Parser<'_> {
     }
 
     /// Appends a run of string bytes without `"`, `\` or controls.
-    fn push_run(&self, out: &mut String, run: &[u8], at: usize, non_ascii: bool) -> R<()> {
-        if !non_ascii || !self.strict {
-            if let Ok(s) = core::str::from_utf8(run) {
+    fn push_run(&self, out: &mut String, run: &[u8], at: usize) -> R<()> {
+        match core::str::from_utf8(run) {
+            Ok(s) => {
                 out.push_str(s);
-                return Ok(());
+                Ok(())
             }
-        }
-        if self.strict {
-            return match core::str::from_utf8(run) {
-                Ok(s) => {
-                    out.push_str(s);
-                    Ok(())
+            Err(e) if self.strict => Err(ParseError::InvalidUtf8 {
+                offset: at + e.valid_up_to(),
+            }),
+            Err(_) => {
+                // Node decodes the buffer first: each maximal invalid subpart becomes
+                // U+FFFD (WHATWG UTF-8 decoding, which `utf8_chunks` implements).
+                for chunk in run.utf8_chunks() {
+                    out.push_str(chunk.valid());
+                    if !chunk.invalid().is_empty() {
+                        out.push(char::REPLACEMENT_CHARACTER);
+                    }
                 }
-                Err(e) => Err(ParseError::InvalidUtf8 {
-                    offset: at + e.valid_up_to(),
-                }),
-            };
-        }
-        // Node decodes the buffer first: each maximal invalid subpart becomes U+FFFD
-        // (WHATWG UTF-8 decoding, which `utf8_chunks` implements).
-        for chunk in run.utf8_chunks() {
-            out.push_str(chunk.valid());
-            if !chunk.invalid().is_empty() {
-                out.push(char::REPLACEMENT_CHARACTER);
+                Ok(())
             }
         }
-        Ok(())
     }
 
     fn hex4(&self, at: usize) -> Option<u16> {
