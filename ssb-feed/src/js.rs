@@ -1,0 +1,342 @@
+//! The few JavaScript semantics `ssb-validate` relies on, reproduced exactly: loose equality
+//! (`!=`) against a number or a string, `ToString` of arrays, `StringToNumber`, and the
+//! `ssb-ref` / `is-canonical-base64` regexes it tests fields with.
+
+use ssb_legacy_json::{JsString, NumberBuffer, Value};
+
+/// JS `WhiteSpace` and `LineTerminator` (what `String.prototype.trim` and `\s` remove).
+fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n'
+            | '\u{0b}'
+            | '\u{0c}'
+            | '\r'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
+/// JS line terminators: what a regex `.` does not match.
+fn is_line_terminator(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
+/// ECMAScript `StringToNumber` (as `Number(s)` or `s == n` compute it).
+pub(crate) fn string_to_number(s: &JsString) -> f64 {
+    let Some(s) = s.as_str() else {
+        return f64::NAN; // a lone surrogate is never numeric
+    };
+    let t = s.trim_matches(is_js_space);
+    if t.is_empty() {
+        return 0.0;
+    }
+    let radix = |prefix: [&str; 2], radix: u32| -> Option<f64> {
+        let digits = t.strip_prefix(prefix[0]).or_else(|| t.strip_prefix(prefix[1]))?;
+        if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+            return Some(f64::NAN);
+        }
+        // Exact for every value below 2^53; beyond that, JS rounds the same way as this
+        // accumulation does not, but such strings never compare equal to a sequence.
+        Some(
+            digits
+                .chars()
+                .fold(0.0, |acc, c| acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))),
+        )
+    };
+    if let Some(v) = radix(["0x", "0X"], 16)
+        .or_else(|| radix(["0o", "0O"], 8))
+        .or_else(|| radix(["0b", "0B"], 2))
+    {
+        return v;
+    }
+    let (sign, body) = match t.as_bytes().first() {
+        Some(b'+') => (1.0, &t[1..]),
+        Some(b'-') => (-1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    if body == "Infinity" {
+        return sign * f64::INFINITY;
+    }
+    if !is_decimal_literal(body) {
+        return f64::NAN;
+    }
+    body.parse::<f64>().map_or(f64::NAN, |v| sign * v)
+}
+
+/// `StrUnsignedDecimalLiteral` without `Infinity`: digits [. digits] | . digits, then an
+/// optional exponent. (Rust's `f64::from_str` accepts more, such as `inf` and `nan`.)
+fn is_decimal_literal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let int_start = i;
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let mut digits = i - int_start;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let frac_start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        digits += i - frac_start;
+    }
+    if digits == 0 {
+        return false;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exp_start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == exp_start {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Appends JS `ToString(v)` for an array element (`Array.prototype.join` semantics:
+/// `null` and `undefined` become empty).
+fn push_to_string(v: &Value, out: &mut String, depth: usize) {
+    match v {
+        Value::Null => {}
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(NumberBuffer::default().format(*n)),
+        Value::String(s) => out.push_str(&s.to_string_lossy()),
+        Value::Array(a) => {
+            // JS guards against cycles, which JSON cannot form; bound the recursion anyway.
+            if depth > ssb_legacy_json::MAX_DEPTH {
+                return;
+            }
+            for (i, e) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_to_string(e, out, depth + 1);
+            }
+        }
+        Value::Object(_) => out.push_str("[object Object]"),
+    }
+}
+
+/// `ToPrimitive` of a value compared with `==` to a primitive: the string form of arrays
+/// and objects, or `None` for primitives (handled by the callers).
+fn object_to_string(v: &Value) -> Option<String> {
+    match v {
+        Value::Array(_) | Value::Object(_) => {
+            let mut s = String::new();
+            push_to_string(v, &mut s, 0);
+            Some(s)
+        }
+        _ => None,
+    }
+}
+
+/// JS `v == n` for a number `n` (`v` absent is `undefined`).
+pub(crate) fn loose_eq_number(v: Option<&Value>, n: f64) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Number(x)) => *x == n,
+        Some(Value::Bool(b)) => f64::from(u8::from(*b)) == n,
+        Some(Value::String(s)) => string_to_number(s) == n,
+        Some(other) => object_to_string(other)
+            .is_some_and(|s| string_to_number(&JsString::from(s.as_str())) == n),
+    }
+}
+
+/// JS `v == s` for a string `s` that is not numeric (a message id).
+pub(crate) fn loose_eq_id(v: Option<&Value>, s: &str) -> bool {
+    match v {
+        Some(Value::String(x)) => x == s,
+        Some(other @ (Value::Array(_) | Value::Object(_))) => {
+            object_to_string(other).is_some_and(|o| o == s)
+        }
+        // Numbers and booleans compare with ToNumber(s), which is NaN for an id; null and
+        // undefined equal only each other.
+        _ => false,
+    }
+}
+
+/// JS `~~n === n`: a number that is an int32 (`-0` counts).
+pub(crate) fn is_int32(v: Option<&Value>) -> Option<i32> {
+    match v {
+        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= -2_147_483_648.0 && *n <= 2_147_483_647.0 => {
+            Some(*n as i32)
+        }
+        _ => None,
+    }
+}
+
+/// JS truthy-and-`typeof 'string'` (`s && typeof s === 'string'`).
+pub(crate) fn non_empty_string(v: Option<&Value>) -> Option<&JsString> {
+    match v {
+        Some(Value::String(s)) if !s.as_wtf8().is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+const fn is_b64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'+' || c == b'/'
+}
+
+/// Length of the canonical-base64 prefix `is-canonical-base64` (no length argument) would
+/// match at the start of `s`, given that it must be followed by `stop` (`.`); `None` if the
+/// text before the first `stop` is not canonical base64.
+pub(crate) fn canonical_b64_before_dot(s: &[u8]) -> Option<usize> {
+    let end = s.iter().position(|&c| c == b'.')?;
+    let b = s.get(..end)?;
+    if b.len() % 4 != 0 {
+        return None;
+    }
+    let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
+    let body = b.len() - pad;
+    if pad > 2 || !b[..body].iter().all(|&c| is_b64(c)) {
+        return None;
+    }
+    match pad {
+        // char [AQgw]==
+        2 => matches!(b.get(body - 1), Some(b'A' | b'Q' | b'g' | b'w')).then_some(end),
+        // char char [AEIMQUYcgkosw048]=
+        1 => matches!(
+            b.get(body - 1),
+            Some(b'A' | b'E' | b'I' | b'M' | b'Q' | b'U' | b'Y' | b'c' | b'g' | b'k' | b'o' | b's' | b'w' | b'0' | b'4' | b'8')
+        )
+        .then_some(end),
+        _ => Some(end),
+    }
+}
+
+/// `ssb-ref`'s `isFeedId`: `^@` + canonical base64 of 32 bytes + `.(?:sha256|ed25519)$`,
+/// where that first `.` is a regex wildcard (any character but a line terminator).
+pub(crate) fn is_feed_id_js(v: Option<&Value>) -> Option<&str> {
+    let s = match v {
+        Some(Value::String(s)) => s.as_str()?,
+        _ => return None,
+    };
+    let rest = s.strip_prefix('@')?;
+    let b64 = rest.get(..44)?;
+    ssb_crypto::base64::decode_array::<32>(b64).ok()?;
+    let mut tail = rest.get(44..)?.chars();
+    let dot = tail.next()?;
+    // A regex `.` (no `u` flag) matches one UTF-16 unit that is not a line terminator.
+    if is_line_terminator(dot) || dot.len_utf16() != 1 {
+        return None;
+    }
+    matches!(tail.as_str(), "sha256" | "ed25519").then_some(s)
+}
+
+/// `ssb-validate`'s `isEncrypted`: a non-empty string matching
+/// `^<canonical base64>\.box.*$` (`.` does not match line terminators).
+pub(crate) fn is_encrypted(v: Option<&Value>) -> bool {
+    let Some(s) = non_empty_string(v) else {
+        return false;
+    };
+    let Some(s) = s.as_str() else {
+        // A lone surrogate can sit in the `.*` tail; judge the rest by the lossy form,
+        // where it became U+FFFD (not a line terminator, so it matches `.` the same way).
+        return is_encrypted_str(&s.to_string_lossy());
+    };
+    is_encrypted_str(s)
+}
+
+fn is_encrypted_str(s: &str) -> bool {
+    let Some(end) = canonical_b64_before_dot(s.as_bytes()) else {
+        return false;
+    };
+    let Some(tail) = s[end..].strip_prefix(".box") else {
+        return false;
+    };
+    !tail.chars().any(is_line_terminator)
+}
+
+/// `ssb-validate`'s `isSigMatchesCurve`: the signature is canonical base64 (88 characters)
+/// followed by `.sig.` and the author's curve, where the curve is the first run of word
+/// characters after the first `.` of the author. Returns the curve.
+pub(crate) fn signature_curve<'a>(signature: Option<&'a Value>, author: &'a str) -> Option<(&'a str, usize)> {
+    let sig = match signature {
+        Some(Value::String(s)) => s.as_str()?,
+        _ => return None,
+    };
+    // The regex `^<canonical base64>\.sig.\w+$`.
+    let end = canonical_b64_before_dot(sig.as_bytes())?;
+    let after = sig.get(end..)?;
+    let word = after.strip_prefix(".sig")?;
+    let mut chars = word.chars();
+    let wildcard = chars.next()?;
+    if is_line_terminator(wildcard) || wildcard.len_utf16() != 1 {
+        return None;
+    }
+    let w = chars.as_str();
+    if w.is_empty() || !w.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+        return None;
+    }
+    // /\.(\w+)/.exec(author)
+    let dot = author.find('.')?;
+    let curve_len = author[dot + 1..]
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    if curve_len == 0 {
+        return None;
+    }
+    let curve = &author[dot + 1..dot + 1 + curve_len];
+    // signature.length - (curve.length + 5) === 88, and the tail is exactly ".sig." + curve.
+    // (`length` counts UTF-16 units, but everything here is ASCII once the regex matched.)
+    if sig.len() != 88 + 5 + curve.len() || end != 88 {
+        return None;
+    }
+    let tail = &sig[88..];
+    if tail.strip_prefix(".sig.") != Some(curve) {
+        return None;
+    }
+    Some((curve, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> f64 {
+        string_to_number(&JsString::from(s))
+    }
+
+    #[test]
+    fn string_to_number_matches_js() {
+        assert_eq!(n(""), 0.0);
+        assert_eq!(n("  2 "), 2.0);
+        assert_eq!(n("0x10"), 16.0);
+        assert_eq!(n("2e0"), 2.0);
+        assert_eq!(n(".5"), 0.5);
+        assert_eq!(n("5."), 5.0);
+        assert_eq!(n("-Infinity"), f64::NEG_INFINITY);
+        assert!(n("inf").is_nan());
+        assert!(n("1_000").is_nan());
+        assert!(n("-0x10").is_nan());
+        assert!(n("e5").is_nan());
+    }
+
+    #[test]
+    fn loose_equality() {
+        let arr = Value::Array(vec![Value::from("%abc")]);
+        assert!(loose_eq_id(Some(&arr), "%abc"));
+        assert!(!loose_eq_id(Some(&Value::Null), "%abc"));
+        assert!(loose_eq_number(Some(&Value::from("2")), 2.0));
+        assert!(loose_eq_number(Some(&Value::Array(vec![Value::from(2.0)])), 2.0));
+        assert!(loose_eq_number(Some(&Value::Bool(true)), 1.0));
+        assert!(!loose_eq_number(None, 2.0));
+    }
+}

@@ -1,0 +1,267 @@
+//! Validation of one message, `ssb-validate`'s `append` (in order) and `appendOOO` (out of
+//! order), check for check and in the same order (spec §5.5.1).
+
+use ed25519_dalek::VerifyingKey;
+use ssb_crypto::{FeedId, MsgId, PublicKey, Signature};
+use ssb_legacy_json::{LegacyHasher, Object, Value};
+
+use crate::error::{FeedError, ShapeError};
+use crate::js;
+use crate::{FeedState, Message, SignCap};
+
+/// The largest signing encoding a valid message can have, in UTF-16 code units.
+pub const MAX_MESSAGE_UTF16: usize = 8192;
+
+/// Bytes of the text `,\n  "signature": "` that joins the unsigned encoding and the signature.
+const SIG_PREFIX: &str = ",\n  \"signature\": \"";
+const SIG_SUFFIX: &str = "\"\n}";
+
+/// In order (`append`: the state is the author's last message, or none for a new feed) or
+/// out of order (`appendOOO`: no state, the message is checked on its own).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Order<'s> {
+    InOrder(Option<&'s FeedState>),
+    OutOfOrder,
+}
+
+/// What a successful check learned, besides the value.
+pub(crate) struct Checked {
+    pub(crate) id: MsgId,
+    pub(crate) author: FeedId,
+    pub(crate) sequence: i64,
+    pub(crate) timestamp: f64,
+}
+
+/// Reusable buffers and a one-entry key cache, so a run of messages allocates little.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) signed: Vec<u8>,
+    key: Option<(PublicKey, Result<VerifyingKey, ssb_crypto::SignatureError>)>,
+}
+
+impl Scratch {
+    /// The decoded key of `pk`, decoding it only when the author changes.
+    fn verifying_key(&mut self, pk: PublicKey) -> Result<VerifyingKey, ssb_crypto::SignatureError> {
+        match &self.key {
+            Some((k, vk)) if *k == pk => *vk,
+            _ => {
+                let vk = pk.to_verifying_key();
+                self.key = Some((pk, vk));
+                vk
+            }
+        }
+    }
+}
+
+const ORDER_A: [&str; 7] = [
+    "previous",
+    "author",
+    "sequence",
+    "timestamp",
+    "hash",
+    "content",
+    "signature",
+];
+const ORDER_B: [&str; 7] = [
+    "previous",
+    "sequence",
+    "author",
+    "timestamp",
+    "hash",
+    "content",
+    "signature",
+];
+
+/// `isValidOrder(msg, true)`.
+fn is_valid_order(obj: &Object) -> bool {
+    obj.len() == 7
+        && [ORDER_A, ORDER_B]
+            .iter()
+            .any(|order| obj.keys().zip(order).all(|(k, want)| k == want))
+}
+
+/// `isInvalidContent` for non-encrypted content: `content.type` is a string of 3..=52
+/// UTF-16 units.
+fn content_type_ok(content: Option<&Value>) -> bool {
+    let ty = match content {
+        Some(Value::Object(o)) => o.get("type"),
+        // Arrays have no `type` property.
+        _ => None,
+    };
+    js::non_empty_string(ty).is_some_and(|t| (3..=52).contains(&t.utf16_len()))
+}
+
+/// Runs every check of `ssb-validate` on a parsed value. On success the signature has been
+/// verified and the id computed.
+pub(crate) fn check(
+    order: Order<'_>,
+    value: &Value,
+    cap: &SignCap,
+    scratch: &mut Scratch,
+) -> Result<Checked, FeedError> {
+    let obj = match value {
+        Value::Null => return Err(FeedError::NotAnObject),
+        Value::Object(o) => Some(o),
+        _ => None,
+    };
+    let field = |k: &str| obj.and_then(|o| o.get(k));
+
+    // 1. author is a feed id; 2. the signature's shape matches the author's curve.
+    let author = js::is_feed_id_js(field("author")).ok_or(FeedError::AuthorInvalid)?;
+    let (curve, sig_b64_len) =
+        js::signature_curve(field("signature"), author).ok_or(FeedError::SignatureMalformed)?;
+    // Past the author check, `msg` is an object (strings and arrays have no `author`).
+    let obj = obj.ok_or(FeedError::AuthorInvalid)?;
+
+    match order {
+        Order::InOrder(Some(state)) => {
+            // 3. sequence == state.sequence + 1 (loose), then previous == state.id (loose).
+            let expected = state.sequence + 1;
+            if !js::loose_eq_number(field("sequence"), expected as f64) {
+                return Err(FeedError::SequenceMismatch { expected });
+            }
+            if !js::loose_eq_id(field("previous"), &state.id.to_string()) {
+                return Err(FeedError::Fork);
+            }
+        }
+        Order::InOrder(None) => {
+            if !matches!(field("previous"), Some(Value::Null)) {
+                return Err(FeedError::FirstPreviousNotNull);
+            }
+            if !matches!(field("sequence"), Some(Value::Number(n)) if *n == 1.0) {
+                return Err(FeedError::FirstSequenceNotOne);
+            }
+            if !matches!(field("timestamp"), Some(Value::Number(_))) {
+                return Err(FeedError::TimestampNotNumber);
+            }
+        }
+        Order::OutOfOrder => {
+            if !matches!(field("timestamp"), Some(Value::Number(_))) {
+                return Err(FeedError::TimestampNotNumber);
+            }
+        }
+    }
+    // 4. exactly the 7 keys in order A or B.
+    if !is_valid_order(obj) {
+        return Err(FeedError::KeyOrder);
+    }
+    let ooo = matches!(order, Order::OutOfOrder);
+    let shape = |e: ShapeError| Err(FeedError::InvalidShape(e));
+    // 5. isInvalidShape: sequence int32, content object or encrypted, hash.
+    let Some(sequence) = js::is_int32(field("sequence")) else {
+        return shape(ShapeError::Sequence);
+    };
+    let content = field("content");
+    let encrypted = js::is_encrypted(content);
+    if !(matches!(content, Some(Value::Object(_) | Value::Array(_))) || encrypted) {
+        return shape(ShapeError::Content);
+    }
+    if !matches!(field("hash"), Some(Value::String(h)) if h == "sha256") {
+        return shape(ShapeError::Hash);
+    }
+    // The signing encoding without the signature (what is signed), and from it the size
+    // and id of the whole message: the signature is the last key, so the full encoding is
+    // this text minus its closing "\n}", then `,\n  "signature": "<sig>"\n}`.
+    let Some(Value::String(sig_text)) = field("signature") else {
+        return Err(FeedError::SignatureMalformed);
+    };
+    let sig_text = sig_text.as_str().ok_or(FeedError::SignatureMalformed)?;
+    scratch.signed.clear();
+    obj.signing().without_key("signature").append_to(&mut scratch.signed);
+    let unsigned = core::str::from_utf8(&scratch.signed)
+        .map_err(|_| FeedError::InvalidShape(ShapeError::Content))?;
+    let head = unsigned
+        .strip_suffix("\n}")
+        .ok_or(FeedError::KeyOrder)?;
+    let mut hasher = LegacyHasher::new();
+    hasher.update(head);
+    hasher.update(SIG_PREFIX);
+    hasher.update(sig_text);
+    hasher.update(SIG_SUFFIX);
+    let utf16_len = hasher.utf16_len();
+    if utf16_len > MAX_MESSAGE_UTF16 {
+        return if ooo {
+            shape(ShapeError::TooLarge)
+        } else {
+            Err(FeedError::TooLarge { utf16_len })
+        };
+    }
+    if !encrypted && !content_type_ok(content) {
+        return if ooo {
+            shape(ShapeError::ContentType)
+        } else {
+            Err(FeedError::ContentType)
+        };
+    }
+    // 6. the network's HMAC key.
+    let hmac = match cap {
+        SignCap::None => None,
+        SignCap::Hmac(k) => Some(k),
+        SignCap::InvalidKey => return Err(FeedError::HmacKeyInvalid),
+    };
+    // 7. the signature, with libsodium's rules. Only ed25519 authors can verify (JS throws
+    // for any other curve the author regex lets through).
+    if curve != "ed25519" {
+        return Err(FeedError::SignatureInvalid);
+    }
+    let author_id: FeedId = author.parse().map_err(|_| FeedError::SignatureInvalid)?;
+    let sig = ssb_crypto::base64::decode_array::<64>(&sig_text[..sig_b64_len])
+        .map_err(|_| FeedError::SignatureInvalid)?;
+    let vk = scratch
+        .verifying_key(author_id.public_key())
+        .map_err(|_| FeedError::SignatureInvalid)?;
+    let tag;
+    let signed: &[u8] = match hmac {
+        Some(k) => {
+            tag = ssb_crypto::hash::auth(k.as_bytes(), &scratch.signed);
+            &tag
+        }
+        None => &scratch.signed,
+    };
+    ssb_crypto::verify_with(&vk, signed, &Signature(sig)).map_err(|_| FeedError::SignatureInvalid)?;
+
+    let timestamp = match field("timestamp") {
+        Some(Value::Number(t)) => *t,
+        _ => f64::NAN,
+    };
+    Ok(Checked {
+        id: MsgId(hasher.finalize()),
+        author: author_id,
+        sequence: i64::from(sequence),
+        timestamp,
+    })
+}
+
+/// Validates one message as `ssb-validate`'s `append` would, given the author's state
+/// (`None` for a feed's first message). `raw` is the message value's JSON.
+pub fn validate_message(
+    state: Option<&FeedState>,
+    raw: &[u8],
+    cap: &SignCap,
+) -> Result<Message, FeedError> {
+    let value = ssb_legacy_json::parse(raw)?;
+    validate_value(state, value, cap)
+}
+
+/// [`validate_message`] for an already parsed value.
+pub fn validate_value(
+    state: Option<&FeedState>,
+    value: Value,
+    cap: &SignCap,
+) -> Result<Message, FeedError> {
+    let c = check(Order::InOrder(state), &value, cap, &mut Scratch::default())?;
+    Ok(Message::from_checked(value, c))
+}
+
+/// Validates one message on its own, as `ssb-validate`'s `appendOOO` would: everything but
+/// the link to the previous message (and the timestamp must be a number).
+pub fn verify_message(raw: &[u8], cap: &SignCap) -> Result<Message, FeedError> {
+    let value = ssb_legacy_json::parse(raw)?;
+    let c = check(Order::OutOfOrder, &value, cap, &mut Scratch::default())?;
+    Ok(Message::from_checked(value, c))
+}
+
+/// The next state of a feed after `msg` (which must have been validated against `state`).
+pub fn validate_next(state: Option<&FeedState>, raw: &[u8], cap: &SignCap) -> Result<FeedState, FeedError> {
+    validate_message(state, raw, cap).map(|m| m.state())
+}
