@@ -7,8 +7,10 @@
 use std::process::ExitCode;
 
 mod args;
+mod boxstream;
 mod conformance;
 mod keys;
+mod shs1;
 
 use args::{Args, CliError};
 
@@ -19,6 +21,11 @@ commands:
   conformance [--vectors DIR]          run the test vectors through the Rust stack
   keygen [--seed HEX] [--secret FILE]  write a new secret file (never overwrites)
   id [--secret FILE]                   print the feed id of a secret file
+  shs1 server K_HEX SERVER_SK_HEX SERVER_PK_HEX [--ephemeral-secret HEX]
+  shs1 client K_HEX SERVER_PK_HEX [--ephemeral-secret HEX] [--keypair-seed HEX]
+                                       one secret handshake over stdin/stdout (shs1-test)
+  boxstream seal|open --key HEX --nonce HEX
+                                       box-stream framing from stdin to stdout
   help                                 this text
 
 The default secret file is ~/.ssb/secret, as in JS.";
@@ -29,6 +36,8 @@ fn main() -> ExitCode {
         Some("conformance") => conformance::run(args),
         Some("keygen") => keys::keygen(args),
         Some("id") => keys::id(args),
+        Some("shs1") => shs1::run(args),
+        Some("boxstream") => boxstream::run(args),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)
