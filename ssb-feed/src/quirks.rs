@@ -19,4 +19,7 @@
 //!   signature's curve or its verification), with the error JS gives.
 //! * **Timestamps** are only required to be numbers on a feed's first message (and out of
 //!   order); `1e400` is a number (`Infinity`) that signs as `null`.
+//! * **Long signatures.** The signature's 88 base64 characters may encode 64, 65 or 66
+//!   bytes; `sodium-native`'s `crypto_sign_verify_detached` only requires at least 64 and
+//!   verifies the first 64, so the extra bytes are ignored (and still part of the id).
 //! * **HMAC networks** sign `crypto_auth(key, json)` instead of the JSON.

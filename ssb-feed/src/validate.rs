@@ -205,8 +205,15 @@ pub(crate) fn check(
         return Err(FeedError::SignatureInvalid);
     }
     let author_id: FeedId = author.parse().map_err(|_| FeedError::SignatureInvalid)?;
-    let sig = ssb_crypto::base64::decode_array::<64>(&sig_text[..sig_b64_len])
+    // 88 canonical base64 characters are 64, 65 or 66 bytes (`==`, `=` or no padding).
+    // sodium-native only requires *at least* 64 bytes and verifies the first 64, so JS
+    // accepts the longer spellings; so do we (the `signature-65-bytes` vectors).
+    let sig_bytes = ssb_crypto::base64::decode_vec(sig_text.get(..sig_b64_len).unwrap_or(""))
         .map_err(|_| FeedError::SignatureInvalid)?;
+    let sig: [u8; 64] = sig_bytes
+        .get(..64)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(FeedError::SignatureInvalid)?;
     let vk = scratch
         .verifying_key(author_id.public_key())
         .map_err(|_| FeedError::SignatureInvalid)?;

@@ -8,6 +8,7 @@ use crate::Outcome;
 
 mod boxstream;
 mod crypto;
+mod feed;
 mod handshake;
 mod legacy_json;
 
@@ -17,6 +18,7 @@ pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, Strin
         "legacy-json" => legacy_json::run(op, input),
         "handshake" => handshake::run(op, input),
         "boxstream" => boxstream::run(op, input),
+        "feed" => feed::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }
 }
