@@ -12,6 +12,9 @@ if [ ! -d test-vectors/js/node_modules ] || [ test-vectors/js/package-lock.json 
   (cd test-vectors/js && npm ci --no-audit --no-fund)
 fi
 
+step "external suites: install at test time (never committed)"
+test-vectors/external/validation-dataset.sh
+
 step "JS oracle: every committed vector regenerates byte-identically and passes on the JS reference"
 (cd test-vectors/js && node check.js)
 

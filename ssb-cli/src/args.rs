@@ -99,7 +99,6 @@ impl Args {
     }
 
     /// Removes `--name` and says whether it was there.
-    #[allow(dead_code)] // not every build of the command set takes switches yet
     pub(crate) fn switch(&mut self, name: &str) -> bool {
         let flag = format!("--{name}");
         match self.rest.iter().position(|a| a.to_str() == Some(&flag)) {

@@ -11,6 +11,7 @@ mod boxstream;
 mod conformance;
 mod keys;
 mod shs1;
+mod verify_feed;
 
 use args::{Args, CliError};
 
@@ -26,6 +27,8 @@ commands:
                                        one secret handshake over stdin/stdout (shs1-test)
   boxstream seal|open --key HEX --nonce HEX
                                        box-stream framing from stdin to stdout
+  verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [FILE|-]
+                                       validate messages / KVTs exactly as JS ssb-validate
   help                                 this text
 
 The default secret file is ~/.ssb/secret, as in JS.";
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Some("id") => keys::id(args),
         Some("shs1") => shs1::run(args),
         Some("boxstream") => boxstream::run(args),
+        Some("verify-feed") => verify_feed::run(args),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(ExitCode::SUCCESS)

@@ -48,17 +48,34 @@ fn link_state(v: &Value) -> Option<FeedState> {
     Some(FeedState {
         id: ssb_crypto::MsgId(summary.legacy_sha256),
         sequence: seq as i64,
-        timestamp: v.get("timestamp").and_then(Value::as_f64).unwrap_or(f64::NAN),
+        timestamp: v
+            .get("timestamp")
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::NAN),
     })
+}
+
+/// One author's items of a chunk: input positions, values and KVT keys.
+#[derive(Default)]
+struct AuthorItems {
+    indices: Vec<usize>,
+    values: Vec<Item>,
+    keys: Vec<Option<Value>>,
 }
 
 /// One input item: a message value (or KVT), already parsed, or the parse error.
 pub type Item = Result<Value, FeedError>;
 
 #[cfg(feature = "rayon")]
-fn map_items<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T, &mut Scratch) -> R + Sync + Send) -> Vec<R> {
+fn map_items<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(T, &mut Scratch) -> R + Sync + Send,
+) -> Vec<R> {
     use rayon::prelude::*;
-    items.into_par_iter().map_init(Scratch::default, |s, t| f(t, s)).collect()
+    items
+        .into_par_iter()
+        .map_init(Scratch::default, |s, t| f(t, s))
+        .collect()
 }
 
 #[cfg(not(feature = "rayon"))]
@@ -138,7 +155,9 @@ fn run_author(
 }
 
 fn parse_all(msgs: &[&[u8]]) -> Vec<Item> {
-    map_items(msgs.to_vec(), |m, _| ssb_legacy_json::parse(m).map_err(FeedError::from))
+    map_items(msgs.to_vec(), |m, _| {
+        ssb_legacy_json::parse(m).map_err(FeedError::from)
+    })
 }
 
 /// Validates a run of consecutive messages of one feed, starting after `state` (`None`: the
@@ -177,9 +196,13 @@ pub fn validate_batch(state: Option<&FeedState>, msgs: &[&[u8]], cap: &SignCap) 
 ///
 /// Work is grouped by author; with the `rayon` feature, authors, and the messages within a
 /// feed, are checked in parallel. The results are identical to the sequential ones.
-pub fn validate_feeds(validator: &mut Validator, items: Vec<Item>, partial: bool) -> Vec<Result<Message, FeedError>> {
+pub fn validate_feeds(
+    validator: &mut Validator,
+    items: Vec<Item>,
+    partial: bool,
+) -> Vec<Result<Message, FeedError>> {
     let n = items.len();
-    let mut groups: HashMap<FeedId, (Vec<usize>, Vec<Item>, Vec<Option<Value>>)> = HashMap::new();
+    let mut groups: HashMap<FeedId, AuthorItems> = HashMap::new();
     let mut results: Vec<Option<Result<Message, FeedError>>> = (0..n).map(|_| None).collect();
     let mut loners = Vec::new();
     for (i, item) in items.into_iter().enumerate() {
@@ -198,9 +221,9 @@ pub fn validate_feeds(validator: &mut Validator, items: Vec<Item>, partial: bool
         match author {
             Some(a) => {
                 let g = groups.entry(a).or_default();
-                g.0.push(i);
-                g.1.push(value);
-                g.2.push(key);
+                g.indices.push(i);
+                g.values.push(value);
+                g.keys.push(key);
             }
             None => loners.push((i, value, key)),
         }
@@ -209,7 +232,11 @@ pub fn validate_feeds(validator: &mut Validator, items: Vec<Item>, partial: bool
     // Items that name no feed fail on their own: no state can apply to them.
     let loner_results = map_items(loners, |(i, v, key), scratch| {
         let r = v.and_then(|v| {
-            let order = if partial { Order::OutOfOrder } else { Order::InOrder(None) };
+            let order = if partial {
+                Order::OutOfOrder
+            } else {
+                Order::InOrder(None)
+            };
             let c = check(order, &v, &cap, scratch)?;
             check_key(&c, key.as_ref())?;
             Ok(Message::from_checked(v, c))
@@ -221,11 +248,11 @@ pub fn validate_feeds(validator: &mut Validator, items: Vec<Item>, partial: bool
     }
     let jobs: Vec<_> = groups
         .into_iter()
-        .map(|(author, (idx, vals, keys))| (author, idx, vals, keys, validator.state(&author).copied()))
+        .map(|(author, g)| (author, g, validator.state(&author).copied()))
         .collect();
-    let run = |(author, idx, vals, keys, st): (FeedId, Vec<usize>, Vec<Item>, Vec<Option<Value>>, Option<FeedState>)| {
-        let (out, state) = run_author(st, vals, keys, &cap, partial);
-        (author, idx, out, state)
+    let run = |(author, g, st): (FeedId, AuthorItems, Option<FeedState>)| {
+        let (out, state) = run_author(st, g.values, g.keys, &cap, partial);
+        (author, g.indices, out, state)
     };
     #[cfg(feature = "rayon")]
     let done: Vec<_> = {
@@ -255,7 +282,9 @@ fn check_key(c: &crate::validate::Checked, key: Option<&Value>) -> Result<(), Fe
         Ok(())
     } else {
         Err(FeedError::KeyMismatch {
-            claimed: k.as_str().map_or_else(|| k.to_compact_string(), str::to_owned),
+            claimed: k
+                .as_str()
+                .map_or_else(|| k.to_compact_string(), str::to_owned),
             computed,
         })
     }

@@ -10,6 +10,10 @@ pub enum FeedError {
     /// The bytes are not JSON (`JSON.parse` throws).
     #[error("not JSON: {0}")]
     Json(#[from] ParseError),
+    /// The item could not even be cut out of its input as JSON (a caller's framing error,
+    /// e.g. a truncated array or an overlong line); same class as [`FeedError::Json`].
+    #[error("not JSON: {0}")]
+    Unreadable(String),
     /// The JSON is `null`, so JS fails reading `msg.author`.
     #[error("message is null, not an object")]
     NotAnObject,
@@ -107,7 +111,7 @@ impl FeedError {
     /// and `ssb verify-feed --json` use).
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Json(_) => "json",
+            Self::Json(_) | Self::Unreadable(_) => "json",
             Self::NotAnObject => "not_an_object",
             Self::AuthorInvalid => "author_invalid",
             Self::SignatureMalformed => "signature_malformed",

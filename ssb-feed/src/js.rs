@@ -8,20 +8,14 @@ use ssb_legacy_json::{JsString, NumberBuffer, Value};
 fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0b}'
-            | '\u{0c}'
-            | '\r'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
+        '\t' | '\n' | '\u{0b}' | '\u{0c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
     )
 }
 
@@ -40,17 +34,17 @@ pub(crate) fn string_to_number(s: &JsString) -> f64 {
         return 0.0;
     }
     let radix = |prefix: [&str; 2], radix: u32| -> Option<f64> {
-        let digits = t.strip_prefix(prefix[0]).or_else(|| t.strip_prefix(prefix[1]))?;
+        let digits = t
+            .strip_prefix(prefix[0])
+            .or_else(|| t.strip_prefix(prefix[1]))?;
         if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
             return Some(f64::NAN);
         }
         // Exact for every value below 2^53; beyond that, JS rounds the same way as this
         // accumulation does not, but such strings never compare equal to a sequence.
-        Some(
-            digits
-                .chars()
-                .fold(0.0, |acc, c| acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))),
-        )
+        Some(digits.chars().fold(0.0, |acc, c| {
+            acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
+        }))
     };
     if let Some(v) = radix(["0x", "0X"], 16)
         .or_else(|| radix(["0o", "0O"], 8))
@@ -174,7 +168,9 @@ pub(crate) fn loose_eq_id(v: Option<&Value>, s: &str) -> bool {
 /// JS `~~n === n`: a number that is an int32 (`-0` counts).
 pub(crate) fn is_int32(v: Option<&Value>) -> Option<i32> {
     match v {
-        Some(Value::Number(n)) if n.fract() == 0.0 && *n >= -2_147_483_648.0 && *n <= 2_147_483_647.0 => {
+        Some(Value::Number(n))
+            if n.fract() == 0.0 && *n >= -2_147_483_648.0 && *n <= 2_147_483_647.0 =>
+        {
             Some(*n as i32)
         }
         _ => None,
@@ -213,7 +209,23 @@ pub(crate) fn canonical_b64_before_dot(s: &[u8]) -> Option<usize> {
         // char char [AEIMQUYcgkosw048]=
         1 => matches!(
             b.get(body - 1),
-            Some(b'A' | b'E' | b'I' | b'M' | b'Q' | b'U' | b'Y' | b'c' | b'g' | b'k' | b'o' | b's' | b'w' | b'0' | b'4' | b'8')
+            Some(
+                b'A' | b'E'
+                    | b'I'
+                    | b'M'
+                    | b'Q'
+                    | b'U'
+                    | b'Y'
+                    | b'c'
+                    | b'g'
+                    | b'k'
+                    | b'o'
+                    | b's'
+                    | b'w'
+                    | b'0'
+                    | b'4'
+                    | b'8'
+            )
         )
         .then_some(end),
         _ => Some(end),
@@ -266,7 +278,10 @@ fn is_encrypted_str(s: &str) -> bool {
 /// `ssb-validate`'s `isSigMatchesCurve`: the signature is canonical base64 (88 characters)
 /// followed by `.sig.` and the author's curve, where the curve is the first run of word
 /// characters after the first `.` of the author. Returns the curve.
-pub(crate) fn signature_curve<'a>(signature: Option<&'a Value>, author: &'a str) -> Option<(&'a str, usize)> {
+pub(crate) fn signature_curve<'a>(
+    signature: Option<&'a Value>,
+    author: &'a str,
+) -> Option<(&'a str, usize)> {
     let sig = match signature {
         Some(Value::String(s)) => s.as_str()?,
         _ => return None,
@@ -335,7 +350,10 @@ mod tests {
         assert!(loose_eq_id(Some(&arr), "%abc"));
         assert!(!loose_eq_id(Some(&Value::Null), "%abc"));
         assert!(loose_eq_number(Some(&Value::from("2")), 2.0));
-        assert!(loose_eq_number(Some(&Value::Array(vec![Value::from(2.0)])), 2.0));
+        assert!(loose_eq_number(
+            Some(&Value::Array(vec![Value::from(2.0)])),
+            2.0
+        ));
         assert!(loose_eq_number(Some(&Value::Bool(true)), 1.0));
         assert!(!loose_eq_number(None, 2.0));
     }

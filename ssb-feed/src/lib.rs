@@ -54,5 +54,7 @@ pub use batch::{BatchOutcome, Item, validate_batch, validate_feeds};
 pub use create::{CreateError, create_message};
 pub use error::{FeedError, ShapeError};
 pub use types::{FeedState, HmacKey, Kvt, Message, SignCap};
-pub use validate::{MAX_MESSAGE_UTF16, validate_message, validate_next, validate_value, verify_message};
+pub use validate::{
+    MAX_MESSAGE_UTF16, validate_message, validate_next, validate_value, verify_message,
+};
 pub use validator::Validator;

@@ -167,12 +167,12 @@ pub(crate) fn check(
     };
     let sig_text = sig_text.as_str().ok_or(FeedError::SignatureMalformed)?;
     scratch.signed.clear();
-    obj.signing().without_key("signature").append_to(&mut scratch.signed);
+    obj.signing()
+        .without_key("signature")
+        .append_to(&mut scratch.signed);
     let unsigned = core::str::from_utf8(&scratch.signed)
         .map_err(|_| FeedError::InvalidShape(ShapeError::Content))?;
-    let head = unsigned
-        .strip_suffix("\n}")
-        .ok_or(FeedError::KeyOrder)?;
+    let head = unsigned.strip_suffix("\n}").ok_or(FeedError::KeyOrder)?;
     let mut hasher = LegacyHasher::new();
     hasher.update(head);
     hasher.update(SIG_PREFIX);
@@ -225,7 +225,8 @@ pub(crate) fn check(
         }
         None => &scratch.signed,
     };
-    ssb_crypto::verify_with(&vk, signed, &Signature(sig)).map_err(|_| FeedError::SignatureInvalid)?;
+    ssb_crypto::verify_with(&vk, signed, &Signature(sig))
+        .map_err(|_| FeedError::SignatureInvalid)?;
 
     let timestamp = match field("timestamp") {
         Some(Value::Number(t)) => *t,
@@ -269,6 +270,10 @@ pub fn verify_message(raw: &[u8], cap: &SignCap) -> Result<Message, FeedError> {
 }
 
 /// The next state of a feed after `msg` (which must have been validated against `state`).
-pub fn validate_next(state: Option<&FeedState>, raw: &[u8], cap: &SignCap) -> Result<FeedState, FeedError> {
+pub fn validate_next(
+    state: Option<&FeedState>,
+    raw: &[u8],
+    cap: &SignCap,
+) -> Result<FeedState, FeedError> {
     validate_message(state, raw, cap).map(|m| m.state())
 }

@@ -76,7 +76,12 @@ impl Validator {
     /// [`append`](Self::append) for a parsed value.
     pub fn append_value(&mut self, value: Value) -> Result<Message, FeedError> {
         let state = self.lookup(&value);
-        let c = check(Order::InOrder(state.as_ref()), &value, &self.cap, &mut self.scratch)?;
+        let c = check(
+            Order::InOrder(state.as_ref()),
+            &value,
+            &self.cap,
+            &mut self.scratch,
+        )?;
         let m = Message::from_checked(value, c);
         self.feeds.insert(m.author(), m.state());
         Ok(m)
@@ -121,7 +126,10 @@ impl Validator {
         let computed = m.id().to_string();
         if kvt.key.as_str() != Some(computed.as_str()) {
             return Err(FeedError::KeyMismatch {
-                claimed: kvt.key.as_str().map_or_else(|| kvt.key.to_compact_string(), str::to_owned),
+                claimed: kvt
+                    .key
+                    .as_str()
+                    .map_or_else(|| kvt.key.to_compact_string(), str::to_owned),
                 computed,
             });
         }

@@ -53,9 +53,15 @@ const MSG2: &str = r#"{
 fn spec_messages_validate_with_their_ids() {
     let mut v = Validator::new(SignCap::None);
     let m1 = v.append(MSG1.as_bytes()).unwrap();
-    assert_eq!(m1.id().to_string(), "%mFeoIDeddAIGwvGNuchZtlNbyVbkc5stlbHtOPfu0d0=.sha256");
+    assert_eq!(
+        m1.id().to_string(),
+        "%mFeoIDeddAIGwvGNuchZtlNbyVbkc5stlbHtOPfu0d0=.sha256"
+    );
     let m2 = v.append(MSG2.as_bytes()).unwrap();
-    assert_eq!(m2.id().to_string(), "%Yw3JqwuZ1zcxcbxJyZo7uHvtnZVGyveRoft37ckm8I0=.sha256");
+    assert_eq!(
+        m2.id().to_string(),
+        "%Yw3JqwuZ1zcxcbxJyZo7uHvtnZVGyveRoft37ckm8I0=.sha256"
+    );
     assert_eq!(m2.to_signing_string(), MSG2);
 }
 
@@ -67,7 +73,13 @@ fn recreating_spec_message_1_is_byte_identical_in_order_a() {
     let content = ssb_legacy_json::parse(br#"{"type":"post","text":"hello"}"#).unwrap();
     let m = create_message(&keys, None, content, 1514517067954.0, &SignCap::None).unwrap();
     assert_eq!(m.author(), keys.feed_id());
-    assert!(m.to_signing_string().starts_with("{\n  \"previous\": null,\n  \"sequence\": 1,\n  \"author\""));
+    assert!(
+        m.to_signing_string()
+            .starts_with("{\n  \"previous\": null,\n  \"sequence\": 1,\n  \"author\"")
+    );
     let mut v = Validator::new(SignCap::None);
-    assert_eq!(v.append(m.to_signing_string().as_bytes()).unwrap().id(), m.id());
+    assert_eq!(
+        v.append(m.to_signing_string().as_bytes()).unwrap().id(),
+        m.id()
+    );
 }

@@ -49,7 +49,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                         .get("sequence")
                         .and_then(Value::as_i64)
                         .ok_or("state.sequence is not an integer")?,
-                    timestamp: s.get("timestamp").and_then(Value::as_f64).unwrap_or(f64::NAN),
+                    timestamp: s
+                        .get("timestamp")
+                        .and_then(Value::as_f64)
+                        .unwrap_or(f64::NAN),
                 }),
             };
             let content = ssb_legacy_json::parse(str_field(input, "content_json")?.as_bytes())
