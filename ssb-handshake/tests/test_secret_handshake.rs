@@ -77,7 +77,10 @@ impl St<'_> {
 
 fn take(h: &mut Handshake) -> Vec<u8> {
     let mut buf = [0u8; MAX_MESSAGE_LEN];
-    let n = h.poll_transmit(&mut buf).unwrap().expect("a message is queued");
+    let n = h
+        .poll_transmit(&mut buf)
+        .unwrap()
+        .expect("a message is queued");
     buf[..n].to_vec()
 }
 
@@ -111,7 +114,11 @@ fn replay_test_secret_handshake_data_json() {
         }
     };
     let records: Vec<Value> = serde_json::from_str(&text).unwrap();
-    assert_eq!(records.len(), 159, "the data.json of test-secret-handshake@1.0.2");
+    assert_eq!(
+        records.len(),
+        159,
+        "the data.json of test-secret-handshake@1.0.2"
+    );
     // Outcomes of completed handshakes, by the local ephemeral key, for the `clean` records.
     let mut outcomes: HashMap<[u8; 32], HandshakeOutcome> = HashMap::new();
     let mut replayed: HashMap<String, usize> = HashMap::new();
@@ -126,7 +133,11 @@ fn replay_test_secret_handshake_data_json() {
                 let eph = Keypair::from_seed(&arr(&args[0]["random"])).to_curve_secret();
                 assert_eq!(*eph.to_bytes(), arr(st.get("local.kx_sk")), "{ctx}");
                 assert_eq!(eph.public_key().0, st.kx_pk(), "{ctx}");
-                assert_eq!(st.keypair().public().0, arr(st.get("local.publicKey")), "{ctx}");
+                assert_eq!(
+                    st.keypair().public().0,
+                    arr(st.get("local.publicKey")),
+                    "{ctx}"
+                );
                 // Our hello starts with JS's app_mac.
                 let server = PublicKey([0; 32]);
                 let mut h = Handshake::client(st.net(), &st.keypair(), server, eph);
@@ -158,7 +169,11 @@ fn replay_test_secret_handshake_data_json() {
                         .diffie_hellman(&ssb_crypto::CurvePublicKey(peer))
                         .unwrap();
                     assert_eq!(ab.as_bytes()[..], unhex(res.get("secret")), "{ctx}");
-                    assert_eq!(hash::sha256(ab.as_bytes())[..], unhex(res.get("shash")), "{ctx}");
+                    assert_eq!(
+                        hash::sha256(ab.as_bytes())[..],
+                        unhex(res.get("shash")),
+                        "{ctx}"
+                    );
                 }
             }
             "clientVerifyChallenge" => {
@@ -171,8 +186,7 @@ fn replay_test_secret_handshake_data_json() {
                     // Our msg3 opens under JS's key3 (secret2) to JS's sig_A || A_pk.
                     let res = St(result);
                     let msg3 = take(&mut h);
-                    let plain =
-                        secretbox::open(&arr(res.get("secret2")), &[0; 24], &msg3).unwrap();
+                    let plain = secretbox::open(&arr(res.get("secret2")), &[0; 24], &msg3).unwrap();
                     assert_eq!(plain, unhex(res.get("local.hello")), "{ctx}");
                 }
             }
@@ -192,7 +206,11 @@ fn replay_test_secret_handshake_data_json() {
                 assert_eq!(ok, !result.is_null(), "{ctx}");
                 if ok {
                     let pk = PublicKey(arr(St(result).get("remote.publicKey")));
-                    assert_eq!(h.poll_event(), Some(Event::ClientAuthenticated(pk)), "{ctx}");
+                    assert_eq!(
+                        h.poll_event(),
+                        Some(Event::ClientAuthenticated(pk)),
+                        "{ctx}"
+                    );
                 } else {
                     assert_eq!(h.poll_event(), None, "{ctx}");
                 }
@@ -233,8 +251,16 @@ fn replay_test_secret_handshake_data_json() {
                     .unwrap_or_else(|| panic!("{ctx}: no completed handshake for this key"));
                 assert_eq!(o.send.key[..], unhex(res.get("encryptKey")), "{ctx}");
                 assert_eq!(o.recv.key[..], unhex(res.get("decryptKey")), "{ctx}");
-                assert_eq!(o.send.nonce[..], unhex(res.get("remote.app_mac"))[..24], "{ctx}");
-                assert_eq!(o.recv.nonce[..], unhex(res.get("local.app_mac"))[..24], "{ctx}");
+                assert_eq!(
+                    o.send.nonce[..],
+                    unhex(res.get("remote.app_mac"))[..24],
+                    "{ctx}"
+                );
+                assert_eq!(
+                    o.recv.nonce[..],
+                    unhex(res.get("local.app_mac"))[..24],
+                    "{ctx}"
+                );
                 assert_eq!(o.peer.0[..], unhex(res.get("remote.publicKey")), "{ctx}");
             }
             "toKeys" => {
