@@ -6,7 +6,9 @@ const path = require('path')
 const crypto = require('crypto')
 
 const targets = {
-  crypto_parsers: { layers: ['crypto'], field: (c) => c.input.text }
+  crypto_parsers: { layers: ['crypto'], field: (c) => c.input.text },
+  legacy_json: { layers: ['legacy-json'], field: (c) => c.input.json_hex ? Buffer.from(c.input.json_hex, 'hex') : c.input.json },
+  feed_validate: { layers: ['feed'], field: (c) => c.input.messages }
 }
 const vecDir = path.join(__dirname, '..', 'test-vectors', 'vectors')
 for (const [target, spec] of Object.entries(targets)) {
@@ -17,11 +19,13 @@ for (const [target, spec] of Object.entries(targets)) {
     const file = path.join(vecDir, layer + '.json')
     if (!fs.existsSync(file)) continue
     for (const c of JSON.parse(fs.readFileSync(file, 'utf8')).cases) {
-      const v = spec.field(c)
-      if (v === undefined || v === null) continue
-      const buf = Buffer.isBuffer(v) ? v : Buffer.from(String(v))
-      fs.writeFileSync(path.join(dir, crypto.createHash('sha1').update(buf).digest('hex')), buf)
-      n++
+      const got = spec.field(c)
+      for (const v of Array.isArray(got) ? got : [got]) {
+        if (v === undefined || v === null) continue
+        const buf = Buffer.isBuffer(v) ? v : Buffer.from(String(v))
+        fs.writeFileSync(path.join(dir, crypto.createHash('sha1').update(buf).digest('hex')), buf)
+        n++
+      }
     }
   }
   console.log(target + ': ' + n + ' seeds')

@@ -91,31 +91,164 @@ fn content_type_ok(content: Option<&Value>) -> bool {
     js::non_empty_string(ty).is_some_and(|t| (3..=52).contains(&t.utf16_len()))
 }
 
-/// Runs every check of `ssb-validate` on a parsed value. On success the signature has been
-/// verified and the id computed.
-pub(crate) fn check(
-    order: Order<'_>,
-    value: &Value,
-    cap: &SignCap,
-    scratch: &mut Scratch,
-) -> Result<Checked, FeedError> {
+/// Everything about a message that does not depend on its feed's state: the results of
+/// checks 1–2 (author, signature shape) and 4–7 (key order, shape, size, content type,
+/// HMAC key, signature), and the id. Signature verification, the expensive part, is
+/// state-independent, so prechecks of a whole run can be computed in parallel and the
+/// state-dependent check 3 applied afterwards in feed order ([`decide`]), giving exactly
+/// the sequential verdicts.
+pub(crate) struct Precheck {
+    /// Checks 1–2 failed (these come before the state checks).
+    early: Option<FeedError>,
+    /// Checks 4–7 failed (after the state checks), named as `append` names them.
+    late: Option<FeedError>,
+    checked: Option<Checked>,
+}
+
+/// Computes the [`Precheck`] of a value. The signature is verified only when every other
+/// state-independent check passed.
+pub(crate) fn precheck(value: &Value, cap: &SignCap, scratch: &mut Scratch) -> Precheck {
+    let mut out = Precheck {
+        early: None,
+        late: None,
+        checked: None,
+    };
+    match precheck_inner(value, cap, scratch) {
+        Ok(c) => out.checked = Some(c),
+        Err(Stage::Early(e)) => out.early = Some(e),
+        Err(Stage::Late(e)) => out.late = Some(e),
+    }
+    out
+}
+
+enum Stage {
+    Early(FeedError),
+    Late(FeedError),
+}
+
+fn precheck_inner(value: &Value, cap: &SignCap, scratch: &mut Scratch) -> Result<Checked, Stage> {
+    let early = Stage::Early;
+    let late = Stage::Late;
     let obj = match value {
-        Value::Null => return Err(FeedError::NotAnObject),
+        Value::Null => return Err(early(FeedError::NotAnObject)),
         Value::Object(o) => Some(o),
         _ => None,
     };
     let field = |k: &str| obj.and_then(|o| o.get(k));
 
     // 1. author is a feed id; 2. the signature's shape matches the author's curve.
-    let author = js::is_feed_id_js(field("author")).ok_or(FeedError::AuthorInvalid)?;
-    let (curve, sig_b64_len) =
-        js::signature_curve(field("signature"), author).ok_or(FeedError::SignatureMalformed)?;
+    let author = js::is_feed_id_js(field("author")).ok_or(early(FeedError::AuthorInvalid))?;
+    let (curve, sig_b64_len) = js::signature_curve(field("signature"), author)
+        .ok_or(early(FeedError::SignatureMalformed))?;
     // Past the author check, `msg` is an object (strings and arrays have no `author`).
-    let obj = obj.ok_or(FeedError::AuthorInvalid)?;
+    let obj = obj.ok_or(early(FeedError::AuthorInvalid))?;
 
+    // (3. the state checks: see `decide`.)
+    // 4. exactly the 7 keys in order A or B.
+    if !is_valid_order(obj) {
+        return Err(late(FeedError::KeyOrder));
+    }
+    let shape = |e: ShapeError| late(FeedError::InvalidShape(e));
+    // 5. isInvalidShape: sequence int32, content object or encrypted, hash.
+    let Some(sequence) = js::is_int32(field("sequence")) else {
+        return Err(shape(ShapeError::Sequence));
+    };
+    let content = field("content");
+    let encrypted = js::is_encrypted(content);
+    if !(matches!(content, Some(Value::Object(_) | Value::Array(_))) || encrypted) {
+        return Err(shape(ShapeError::Content));
+    }
+    if !matches!(field("hash"), Some(Value::String(h)) if h == "sha256") {
+        return Err(shape(ShapeError::Hash));
+    }
+    // The signing encoding without the signature (what is signed), and from it the size
+    // and id of the whole message: the signature is the last key, so the full encoding is
+    // this text minus its closing "\n}", then `,\n  "signature": "<sig>"\n}`.
+    let Some(Value::String(sig_text)) = field("signature") else {
+        return Err(early(FeedError::SignatureMalformed));
+    };
+    let sig_text = sig_text
+        .as_str()
+        .ok_or(early(FeedError::SignatureMalformed))?;
+    scratch.signed.clear();
+    obj.signing()
+        .without_key("signature")
+        .append_to(&mut scratch.signed);
+    let head = core::str::from_utf8(&scratch.signed)
+        .ok()
+        .and_then(|u| u.strip_suffix("\n}"))
+        .ok_or(late(FeedError::KeyOrder))?;
+    let mut hasher = LegacyHasher::new();
+    hasher.update(head);
+    hasher.update(SIG_PREFIX);
+    hasher.update(sig_text);
+    hasher.update(SIG_SUFFIX);
+    let utf16_len = hasher.utf16_len();
+    if utf16_len > MAX_MESSAGE_UTF16 {
+        return Err(late(FeedError::TooLarge { utf16_len }));
+    }
+    if !encrypted && !content_type_ok(content) {
+        return Err(late(FeedError::ContentType));
+    }
+    // 6. the network's HMAC key.
+    let hmac = match cap {
+        SignCap::None => None,
+        SignCap::Hmac(k) => Some(k),
+        SignCap::InvalidKey => return Err(late(FeedError::HmacKeyInvalid)),
+    };
+    // 7. the signature, with libsodium's rules. Only ed25519 authors can verify (JS throws
+    // for any other curve the author regex lets through).
+    if curve != "ed25519" {
+        return Err(late(FeedError::SignatureInvalid));
+    }
+    let author_id: FeedId = author
+        .parse()
+        .map_err(|_| late(FeedError::SignatureInvalid))?;
+    // 88 canonical base64 characters are 64, 65 or 66 bytes (`==`, `=` or no padding).
+    // sodium-native only requires *at least* 64 bytes and verifies the first 64, so JS
+    // accepts the longer spellings; so do we (the `signature-65-bytes` vectors).
+    let sig_bytes = ssb_crypto::base64::decode_vec(sig_text.get(..sig_b64_len).unwrap_or(""))
+        .map_err(|_| late(FeedError::SignatureInvalid))?;
+    let sig: [u8; 64] = sig_bytes
+        .get(..64)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(late(FeedError::SignatureInvalid))?;
+    let vk = scratch
+        .verifying_key(author_id.public_key())
+        .map_err(|_| late(FeedError::SignatureInvalid))?;
+    let tag;
+    let signed: &[u8] = match hmac {
+        Some(k) => {
+            tag = ssb_crypto::hash::auth(k.as_bytes(), &scratch.signed);
+            &tag
+        }
+        None => &scratch.signed,
+    };
+    ssb_crypto::verify_with(&vk, signed, &Signature(sig))
+        .map_err(|_| late(FeedError::SignatureInvalid))?;
+
+    let timestamp = match field("timestamp") {
+        Some(Value::Number(t)) => *t,
+        _ => f64::NAN,
+    };
+    Ok(Checked {
+        id: MsgId(hasher.finalize()),
+        author: author_id,
+        sequence: i64::from(sequence),
+        timestamp,
+    })
+}
+
+/// Applies check 3 (the state checks, or out of order the timestamp check) between the
+/// prechecked early and late results: the verdict a sequential `append` / `appendOOO` gives.
+pub(crate) fn decide(order: Order<'_>, value: &Value, pre: Precheck) -> Result<Checked, FeedError> {
+    if let Some(e) = pre.early {
+        return Err(e);
+    }
+    let field = |k: &str| value.get(k);
     match order {
         Order::InOrder(Some(state)) => {
-            // 3. sequence == state.sequence + 1 (loose), then previous == state.id (loose).
+            // sequence == state.sequence + 1 (loose), then previous == state.id (loose).
             let expected = state.sequence + 1;
             if !js::loose_eq_number(field("sequence"), expected as f64) {
                 return Err(FeedError::SequenceMismatch { expected });
@@ -141,103 +274,30 @@ pub(crate) fn check(
             }
         }
     }
-    // 4. exactly the 7 keys in order A or B.
-    if !is_valid_order(obj) {
-        return Err(FeedError::KeyOrder);
+    if let Some(e) = pre.late {
+        // Out of order, JS reports size and content-type failures as a shape failure.
+        return Err(match (order, e) {
+            (Order::OutOfOrder, FeedError::TooLarge { .. }) => {
+                FeedError::InvalidShape(ShapeError::TooLarge)
+            }
+            (Order::OutOfOrder, FeedError::ContentType) => {
+                FeedError::InvalidShape(ShapeError::ContentType)
+            }
+            (_, e) => e,
+        });
     }
-    let ooo = matches!(order, Order::OutOfOrder);
-    let shape = |e: ShapeError| Err(FeedError::InvalidShape(e));
-    // 5. isInvalidShape: sequence int32, content object or encrypted, hash.
-    let Some(sequence) = js::is_int32(field("sequence")) else {
-        return shape(ShapeError::Sequence);
-    };
-    let content = field("content");
-    let encrypted = js::is_encrypted(content);
-    if !(matches!(content, Some(Value::Object(_) | Value::Array(_))) || encrypted) {
-        return shape(ShapeError::Content);
-    }
-    if !matches!(field("hash"), Some(Value::String(h)) if h == "sha256") {
-        return shape(ShapeError::Hash);
-    }
-    // The signing encoding without the signature (what is signed), and from it the size
-    // and id of the whole message: the signature is the last key, so the full encoding is
-    // this text minus its closing "\n}", then `,\n  "signature": "<sig>"\n}`.
-    let Some(Value::String(sig_text)) = field("signature") else {
-        return Err(FeedError::SignatureMalformed);
-    };
-    let sig_text = sig_text.as_str().ok_or(FeedError::SignatureMalformed)?;
-    scratch.signed.clear();
-    obj.signing()
-        .without_key("signature")
-        .append_to(&mut scratch.signed);
-    let unsigned = core::str::from_utf8(&scratch.signed)
-        .map_err(|_| FeedError::InvalidShape(ShapeError::Content))?;
-    let head = unsigned.strip_suffix("\n}").ok_or(FeedError::KeyOrder)?;
-    let mut hasher = LegacyHasher::new();
-    hasher.update(head);
-    hasher.update(SIG_PREFIX);
-    hasher.update(sig_text);
-    hasher.update(SIG_SUFFIX);
-    let utf16_len = hasher.utf16_len();
-    if utf16_len > MAX_MESSAGE_UTF16 {
-        return if ooo {
-            shape(ShapeError::TooLarge)
-        } else {
-            Err(FeedError::TooLarge { utf16_len })
-        };
-    }
-    if !encrypted && !content_type_ok(content) {
-        return if ooo {
-            shape(ShapeError::ContentType)
-        } else {
-            Err(FeedError::ContentType)
-        };
-    }
-    // 6. the network's HMAC key.
-    let hmac = match cap {
-        SignCap::None => None,
-        SignCap::Hmac(k) => Some(k),
-        SignCap::InvalidKey => return Err(FeedError::HmacKeyInvalid),
-    };
-    // 7. the signature, with libsodium's rules. Only ed25519 authors can verify (JS throws
-    // for any other curve the author regex lets through).
-    if curve != "ed25519" {
-        return Err(FeedError::SignatureInvalid);
-    }
-    let author_id: FeedId = author.parse().map_err(|_| FeedError::SignatureInvalid)?;
-    // 88 canonical base64 characters are 64, 65 or 66 bytes (`==`, `=` or no padding).
-    // sodium-native only requires *at least* 64 bytes and verifies the first 64, so JS
-    // accepts the longer spellings; so do we (the `signature-65-bytes` vectors).
-    let sig_bytes = ssb_crypto::base64::decode_vec(sig_text.get(..sig_b64_len).unwrap_or(""))
-        .map_err(|_| FeedError::SignatureInvalid)?;
-    let sig: [u8; 64] = sig_bytes
-        .get(..64)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(FeedError::SignatureInvalid)?;
-    let vk = scratch
-        .verifying_key(author_id.public_key())
-        .map_err(|_| FeedError::SignatureInvalid)?;
-    let tag;
-    let signed: &[u8] = match hmac {
-        Some(k) => {
-            tag = ssb_crypto::hash::auth(k.as_bytes(), &scratch.signed);
-            &tag
-        }
-        None => &scratch.signed,
-    };
-    ssb_crypto::verify_with(&vk, signed, &Signature(sig))
-        .map_err(|_| FeedError::SignatureInvalid)?;
+    pre.checked.ok_or(FeedError::SignatureInvalid)
+}
 
-    let timestamp = match field("timestamp") {
-        Some(Value::Number(t)) => *t,
-        _ => f64::NAN,
-    };
-    Ok(Checked {
-        id: MsgId(hasher.finalize()),
-        author: author_id,
-        sequence: i64::from(sequence),
-        timestamp,
-    })
+/// Runs every check of `ssb-validate` on a parsed value, in its order.
+pub(crate) fn check(
+    order: Order<'_>,
+    value: &Value,
+    cap: &SignCap,
+    scratch: &mut Scratch,
+) -> Result<Checked, FeedError> {
+    let pre = precheck(value, cap, scratch);
+    decide(order, value, pre)
 }
 
 /// Validates one message as `ssb-validate`'s `append` would, given the author's state
