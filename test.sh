@@ -15,6 +15,9 @@ fi
 step "external suites: install at test time (never committed)"
 test-vectors/external/validation-dataset.sh
 
+step "external suites: shs1-test (client and server) against ssb shs1, test-secret-handshake data.json"
+test-vectors/external/shs1.sh
+
 step "JS oracle: every committed vector regenerates byte-identically and passes on the JS reference"
 (cd test-vectors/js && node check.js)
 

@@ -1,5 +1,7 @@
-//! `ssb-feed` validation on arbitrary bytes: never a panic; what validates out of order has
-//! the id of its own signing encoding, and validates again from that encoding.
+//! `ssb-feed` validation on arbitrary bytes: never a panic; what validates out of order
+//! validates again, with the same id, from its own signing encoding whenever that encoding
+//! parses back to the same value (it does not for non-finite numbers: `1e400` re-encodes as
+//! `null`, exactly as in JS).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -9,8 +11,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = validate_message(None, data, &SignCap::None);
     if let Ok(m) = verify_message(data, &SignCap::None) {
         let wire = m.to_signing_string();
-        let again = verify_message(wire.as_bytes(), &SignCap::None).expect("re-encoded message validates");
-        assert_eq!(again.id(), m.id());
+        if ssb_legacy_json::parse(wire.as_bytes()).ok().as_ref() == Some(m.value()) {
+            let again = verify_message(wire.as_bytes(), &SignCap::None)
+                .expect("re-encoded message validates");
+            assert_eq!(again.id(), m.id());
+        }
     }
     let mut v = Validator::new(SignCap::None);
     let _ = v.append(data);

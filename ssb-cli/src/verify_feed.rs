@@ -208,8 +208,13 @@ struct Seen {
     sequence: Option<f64>,
 }
 
-fn seen(item: &Result<Value, FeedError>) -> Seen {
-    let Ok(v) = item else {
+fn seen(item: Option<&Item>) -> Seen {
+    let parsed = match item {
+        Some(Item::Bytes(b)) => ssb_legacy_json::parse(b).ok(),
+        Some(Item::Value(v)) => Some(v.clone()),
+        _ => None,
+    };
+    let Some(v) = parsed.as_ref() else {
         return Seen {
             key: None,
             author: None,
@@ -300,20 +305,15 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
             .map_err(io_err)?;
             match raw {
                 None => break,
-                Some(Raw::Bytes(b)) => {
-                    chunk.push(ssb_legacy_json::parse(&b).map_err(FeedError::from))
-                }
-                Some(Raw::Broken(why)) => chunk.push(Err(FeedError::Unreadable(why))),
+                Some(Raw::Bytes(b)) => chunk.push(Item::Bytes(b)),
+                Some(Raw::Broken(why)) => chunk.push(Item::Error(FeedError::Unreadable(why))),
             }
         }
         if chunk.is_empty() {
             break;
         }
-        let seen: Vec<Seen> = if json {
-            chunk.iter().map(seen).collect()
-        } else {
-            Vec::new()
-        };
+        // Kept only to describe invalid items in --json output.
+        let copies: Vec<Item> = if json { chunk.clone() } else { Vec::new() };
         let results = validate_feeds(&mut validator, chunk, partial);
         for (j, r) in results.iter().enumerate() {
             let index = total + j;
@@ -334,7 +334,7 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
                 Err(e) => {
                     failed += 1;
                     if json {
-                        let s = &seen[j];
+                        let s = seen(copies.get(j));
                         let mut line = format!("{{\"index\":{index}");
                         if let Some(k) = &s.key {
                             line.push_str(&format!(",\"key\":{}", json_string(k)));

@@ -151,16 +151,18 @@ pub fn verify_with(
         return Err(SignatureError::NonCanonicalScalar);
     }
     let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-    let r = curve25519_dalek::edwards::CompressedEdwardsY(
-        signature.0[..32].try_into().unwrap_or([0; 32]),
-    );
-    if let Some(point) = r.decompress() {
-        if point.is_small_order() {
-            return Err(SignatureError::WeakR);
+    // `verify_strict` decompresses R once, refuses it if it has small order, and compares
+    // the recomputed R byte for byte (cofactorless). Only on failure do we look again to
+    // name the reason, so the common path decompresses R once.
+    vk.verify_strict(message, &sig).map_err(|_| {
+        let r = curve25519_dalek::edwards::CompressedEdwardsY(
+            signature.0[..32].try_into().unwrap_or([0; 32]),
+        );
+        match r.decompress() {
+            Some(point) if point.is_small_order() => SignatureError::WeakR,
+            _ => SignatureError::Mismatch,
         }
-    }
-    vk.verify_strict(message, &sig)
-        .map_err(|_| SignatureError::Mismatch)
+    })
 }
 
 /// The group order `L`, little-endian.

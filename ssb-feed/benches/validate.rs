@@ -13,6 +13,8 @@
 //!
 //! The ratios printed at the end are msgs/s of each path over raw verifies/s.
 
+#![allow(clippy::unwrap_used)] // a benchmark: malformed input should abort it loudly
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -34,14 +36,20 @@ fn feed() -> Vec<Vec<u8>> {
 }
 
 /// The signed bytes and signatures of the feed, for the raw-verify baseline.
-fn signed_parts(msgs: &[Vec<u8>]) -> (ed25519_dalek::VerifyingKey, Vec<(Vec<u8>, ed25519_dalek::Signature)>) {
+fn signed_parts(
+    msgs: &[Vec<u8>],
+) -> (
+    ed25519_dalek::VerifyingKey,
+    Vec<(Vec<u8>, ed25519_dalek::Signature)>,
+) {
     let mut vk = None;
     let parts = msgs
         .iter()
         .map(|m| {
             let v = ssb_legacy_json::parse(m).unwrap();
             let o = v.as_object().unwrap();
-            let author: ssb_crypto::FeedId = o.get("author").unwrap().as_str().unwrap().parse().unwrap();
+            let author: ssb_crypto::FeedId =
+                o.get("author").unwrap().as_str().unwrap().parse().unwrap();
             vk.get_or_insert_with(|| author.public_key().to_verifying_key().unwrap());
             let sig = o.get("signature").unwrap().as_str().unwrap();
             let sig = ssb_crypto::base64::decode_array::<64>(&sig[..88]).unwrap();
@@ -54,17 +62,24 @@ fn signed_parts(msgs: &[Vec<u8>]) -> (ed25519_dalek::VerifyingKey, Vec<(Vec<u8>,
     (vk.unwrap(), parts)
 }
 
-fn measure(f: &mut dyn FnMut()) -> f64 {
-    // Median of 5 timed runs, for the ratio summary.
-    let mut t: Vec<Duration> = (0..5)
-        .map(|_| {
+/// Interleaved timing: `rounds` rounds, each running every job once, so drift in machine
+/// speed hits all jobs alike; returns each job's median seconds.
+fn interleaved(jobs: &mut [&mut dyn FnMut()], rounds: usize) -> Vec<f64> {
+    let mut times = vec![Vec::with_capacity(rounds); jobs.len()];
+    for _ in 0..rounds {
+        for (j, f) in jobs.iter_mut().enumerate() {
             let s = Instant::now();
             f();
-            s.elapsed()
+            times[j].push(s.elapsed());
+        }
+    }
+    times
+        .into_iter()
+        .map(|mut t: Vec<Duration>| {
+            t.sort();
+            t[t.len() / 2].as_secs_f64()
         })
-        .collect();
-    t.sort();
-    t[2].as_secs_f64()
+        .collect()
 }
 
 fn benches(c: &mut Criterion) {
@@ -93,23 +108,62 @@ fn benches(c: &mut Criterion) {
     };
     let mut feeds = || {
         let mut v = Validator::new(SignCap::None);
-        let items = refs.iter().map(|m| ssb_legacy_json::parse(m).map_err(Into::into)).collect();
+        let items = msgs
+            .iter()
+            .map(|m| ssb_feed::Item::Bytes(m.clone()))
+            .collect();
         let r = validate_feeds(&mut v, items, false);
         assert!(r.iter().all(Result::is_ok));
     };
+    let values: Vec<ssb_legacy_json::Value> = refs
+        .iter()
+        .map(|m| ssb_legacy_json::parse(m).unwrap())
+        .collect();
+    g.bench_function("component_parse", |b| {
+        b.iter(|| {
+            for m in &refs {
+                std::hint::black_box(ssb_legacy_json::parse(m).unwrap());
+            }
+        })
+    });
+    let mut buf = Vec::new();
+    g.bench_function("component_encode_unsigned", |b| {
+        b.iter(|| {
+            for v in &values {
+                buf.clear();
+                v.as_object()
+                    .unwrap()
+                    .signing()
+                    .without_key("signature")
+                    .append_to(&mut buf);
+                std::hint::black_box(&buf);
+            }
+        })
+    });
+    g.bench_function("component_legacy_summary", |b| {
+        b.iter(|| {
+            for v in &values {
+                std::hint::black_box(v.signing().legacy_summary());
+            }
+        })
+    });
     g.bench_function("ed25519_dalek_verify", |b| b.iter(&mut raw));
     g.bench_function("validate_sequential", |b| b.iter(&mut sequential));
     g.bench_function("validate_batch", |b| b.iter(&mut batch));
     g.bench_function("validate_feeds", |b| b.iter(&mut feeds));
     g.finish();
 
-    let t_raw = measure(&mut raw);
-    let t_seq = measure(&mut sequential);
-    let t_batch = measure(&mut batch);
-    let t_feeds = measure(&mut feeds);
+    let t = interleaved(&mut [&mut raw, &mut sequential, &mut batch, &mut feeds], 7);
+    let (t_raw, t_seq, t_batch, t_feeds) = (t[0], t[1], t[2], t[3]);
     let rate = |t: f64| n as f64 / t;
-    println!("\nfeed of {n} messages, {} threads (medians of 5):", threads());
-    println!("  raw ed25519-dalek verify_strict : {:>8.0} verifies/s", rate(t_raw));
+    println!(
+        "\nfeed of {n} messages, {} threads (interleaved, medians of 7):",
+        threads()
+    );
+    println!(
+        "  raw ed25519-dalek verify_strict : {:>8.0} verifies/s",
+        rate(t_raw)
+    );
     println!(
         "  validate, sequential (1 core)   : {:>8.0} msgs/s  ratio {:.2}",
         rate(t_seq),

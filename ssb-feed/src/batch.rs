@@ -38,11 +38,23 @@ pub struct BatchOutcome {
     pub error: Option<(usize, FeedError)>,
 }
 
-/// One input item: a message value (or KVT), already parsed, or the parse error.
-pub type Item = Result<Value, FeedError>;
+/// One input item of [`validate_feeds`]: a message value or a KVT, as JSON bytes (parsed in
+/// parallel), already parsed, or the reason it could not be read (reported in place).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// JSON text of a message value or KVT.
+    Bytes(Vec<u8>),
+    /// A parsed message value or KVT.
+    Value(Value),
+    /// The item could not be read; it is reported invalid with this error.
+    Error(FeedError),
+}
 
 #[cfg(feature = "rayon")]
-fn map_items<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T, &mut Scratch) -> R + Sync + Send) -> Vec<R> {
+fn map_items<T: Send, R: Send>(
+    items: Vec<T>,
+    f: impl Fn(T, &mut Scratch) -> R + Sync + Send,
+) -> Vec<R> {
     use rayon::prelude::*;
     // Small pieces keep both cores busy without splitting below a useful grain.
     items
@@ -60,12 +72,17 @@ fn map_items<T, R>(items: Vec<T>, f: impl Fn(T, &mut Scratch) -> R) -> Vec<R> {
 
 /// An item with its state-independent checks done.
 struct Prepared {
-    value: Item,
+    value: Result<Value, FeedError>,
     key: Option<Value>,
     pre: Option<Precheck>,
 }
 
 fn prepare(item: Item, cap: &SignCap, scratch: &mut Scratch) -> Prepared {
+    let item = match item {
+        Item::Bytes(b) => ssb_legacy_json::parse(&b).map_err(FeedError::from),
+        Item::Value(v) => Ok(v),
+        Item::Error(e) => Err(e),
+    };
     let (key, value) = match item {
         Ok(v) => match Kvt::from_value(v) {
             Ok(kvt) => (Some(kvt.key), Ok(kvt.value)),
@@ -119,7 +136,11 @@ pub fn validate_batch(state: Option<&FeedState>, msgs: &[&[u8]], cap: &SignCap) 
 /// The state-independent work (shape, encoding, id, signature) is done first, in parallel
 /// with the `rayon` feature; the state checks are then applied in input order. The results
 /// are identical to the sequential ones.
-pub fn validate_feeds(validator: &mut Validator, items: Vec<Item>, partial: bool) -> Vec<Result<Message, FeedError>> {
+pub fn validate_feeds(
+    validator: &mut Validator,
+    items: Vec<Item>,
+    partial: bool,
+) -> Vec<Result<Message, FeedError>> {
     let cap = *validator.sign_cap();
     let prepared = map_items(items, |item, scratch| prepare(item, &cap, scratch));
     prepared
@@ -153,7 +174,9 @@ fn check_key(c: &crate::validate::Checked, key: Option<&Value>) -> Result<(), Fe
         Ok(())
     } else {
         Err(FeedError::KeyMismatch {
-            claimed: k.as_str().map_or_else(|| k.to_compact_string(), str::to_owned),
+            claimed: k
+                .as_str()
+                .map_or_else(|| k.to_compact_string(), str::to_owned),
             computed,
         })
     }

@@ -141,12 +141,20 @@ impl LegacyHasher {
             self.utf16_len += bytes.len();
             return;
         }
-        for &b in bytes {
+        let mut rest = bytes;
+        while let Some((&b, tail)) = rest.split_first() {
             if b < 0x80 {
+                // An ASCII run: its bytes are their own UTF-16 low bytes; copy it whole.
+                let n = rest.iter().position(|&c| c >= 0x80).unwrap_or(rest.len());
+                let (run, after) = rest.split_at(n);
                 self.need = 0;
-                self.push(b);
-                self.utf16_len += 1;
-            } else if b < 0xC0 {
+                self.push_slice(run);
+                self.utf16_len += n;
+                rest = after;
+                continue;
+            }
+            rest = tail;
+            if b < 0xC0 {
                 self.cp = (self.cp << 6) | u32::from(b & 0x3F);
                 if self.need > 0 {
                     self.need -= 1;
@@ -164,6 +172,19 @@ impl LegacyHasher {
                 self.cp = u32::from(b & 0x07);
                 self.need = 3;
             }
+        }
+    }
+
+    fn push_slice(&mut self, bytes: &[u8]) {
+        let room = self.buf.len() - self.buf_len;
+        if bytes.len() <= room {
+            if let Some(dst) = self.buf.get_mut(self.buf_len..self.buf_len + bytes.len()) {
+                dst.copy_from_slice(bytes);
+                self.buf_len += bytes.len();
+            }
+        } else {
+            self.flush();
+            self.sha.update(bytes);
         }
     }
 
