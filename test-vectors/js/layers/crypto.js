@@ -231,6 +231,34 @@ function generate () {
   add('verify/identity-key/000', 'verify', { public: identity, message: '', signature: identity + '00'.repeat(32) })
   add('verify/order2-key/000', 'verify', { public: order2, message: '61', signature: identity + '00'.repeat(32) })
   add('verify/noncanonical-key/000', 'verify', { public: 'ee' + 'ff'.repeat(30) + '7f', message: '61', signature: identity + '00'.repeat(32) })
+  {
+    // Crafted by a key's owner (lib/ed25519.js crafts; libsodium judges). The equation
+    // [s]B = R + [k]A holds in each case; libsodium still refuses small-order or
+    // non-canonical A and small-order R, while a lax verifier would accept.
+    const ed = require('../lib/ed25519')
+    const seed = detBytes('crypto/crafted', 32)
+    const { a } = ed.expand(seed)
+    const msgs = ['', '61', hex(detBytes('crypto/crafted/msg', 100))]
+    msgs.forEach((m, i) => {
+      // A = the non-canonical encoding of the identity (y = p + 1), R = identity, s = 0.
+      add('verify/crafted-noncanonical-identity-key/' + pad(i), 'verify', { public: 'ee' + 'ff'.repeat(30) + '7f', message: m, signature: identity + '00'.repeat(32) })
+      // A = aB + T (torsion), R a small-order point chosen so that R = -[k]T, s = k*a.
+      const A = ed.encode(ed.add(ed.mul(a, ed.B), ed.T8))
+      let found = null
+      for (let j = 0n; j < 8n && !found; j++) {
+        const R = ed.encode(ed.mul(j, ed.T8))
+        const k = ed.hram(R, A, unhex(m))
+        if (ed.mod(j + k, 8n) === 0n) found = { R, s: ed.mod(k * a, ed.L) }
+      }
+      if (found) add('verify/crafted-small-order-r/' + pad(i), 'verify', { public: hex(A), message: m, signature: hex(Buffer.concat([found.R, ed.bigToLe(found.s)])) })
+      // A mixed-order key signing honestly with a torsion-free R: [s]B - [k]A = R - [k]T,
+      // so libsodium accepts exactly when k is a multiple of 8.
+      const r = ed.mod(ed.leToBig(detBytes('crypto/crafted/r' + i, 64)), ed.L)
+      const R = ed.encode(ed.mul(r, ed.B))
+      const k = ed.hram(R, A, unhex(m))
+      add('verify/crafted-torsion-key-honest-r/' + pad(i), 'verify', { public: hex(A), message: m, signature: hex(Buffer.concat([R, ed.bigToLe(ed.mod(r + k * a, ed.L))])) })
+    })
+  }
 
   // secretbox, crypto_auth, sha256.
   for (let i = 0; i < 12; i++) {
