@@ -5,7 +5,10 @@
 
 use core::fmt;
 
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::{Signer as _, SigningKey};
+use sha2::{Digest, Sha512};
 use rand_core::CryptoRngCore;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -103,29 +106,29 @@ impl PublicKey {
         crate::FeedId(*self)
     }
 
-    /// Checks the key the way libsodium does before any verification: canonical encoding,
-    /// a point on the curve, not of small order. Returns the decoded key.
-    pub fn to_verifying_key(&self) -> Result<VerifyingKey, SignatureError> {
+    /// Checks the key the way libsodium does before any verification (canonical encoding, a
+    /// point on the curve, not of small order) and decodes it once, for fast repeated
+    /// verification (see [`VerifyKey`]).
+    pub fn prepare(&self) -> Result<VerifyKey, SignatureError> {
         if !is_canonical_y(&self.0) {
             return Err(SignatureError::NonCanonicalPublicKey);
         }
-        let vk = VerifyingKey::from_bytes(&self.0).map_err(|_| SignatureError::InvalidPublicKey)?;
-        if vk.is_weak() {
+        if has_small_order(&self.0) {
             return Err(SignatureError::WeakPublicKey);
         }
-        Ok(vk)
+        let a = CompressedEdwardsY(self.0)
+            .decompress()
+            .ok_or(SignatureError::InvalidPublicKey)?;
+        Ok(VerifyKey {
+            bytes: self.0,
+            minus_a: -a,
+        })
     }
 
     /// Verifies a detached signature with libsodium's acceptance rules
-    /// (`crypto_sign_verify_detached`, libsodium ≥ 1.0.16 as bundled by `sodium-native`):
-    /// the public key must be a canonical encoding of a point that is not of small order;
-    /// `S` must be reduced; `R` must not be of small order; and the cofactorless equation
-    /// `[S]B = R + [k]A` must hold with `R` compared byte for byte (so a non-canonical `R`
-    /// never verifies). `ed25519-dalek`'s `verify_strict` implements all of these except the
-    /// canonical-key check, which is done here first.
+    /// (`crypto_sign_verify_detached` as JS peers run it); see [`VerifyKey::verify`].
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
-        let vk = self.to_verifying_key()?;
-        verify_with(&vk, message, signature)
+        self.prepare()?.verify(message, signature)
     }
 
     /// Converts to the X25519 public key used by private-box and the handshake
@@ -138,49 +141,104 @@ impl PublicKey {
     }
 }
 
-/// Verifies against an already checked key (see [`PublicKey::to_verifying_key`]).
-pub fn verify_with(
-    vk: &VerifyingKey,
-    message: &[u8],
-    signature: &Signature,
-) -> Result<(), SignatureError> {
-    let s = &signature.0[32..];
-    // S must be < L. ed25519-dalek reports this only as a generic error, so check it here
-    // to name it (libsodium: `sc25519_is_canonical`).
-    if !is_canonical_scalar(s) {
-        return Err(SignatureError::NonCanonicalScalar);
-    }
-    let sig = ed25519_dalek::Signature::from_bytes(&signature.0);
-    // `verify_strict` decompresses R once, refuses it if it has small order, and compares
-    // the recomputed R byte for byte (cofactorless). Only on failure do we look again to
-    // name the reason, so the common path decompresses R once.
-    vk.verify_strict(message, &sig).map_err(|_| {
-        let r = curve25519_dalek::edwards::CompressedEdwardsY(
-            signature.0[..32].try_into().unwrap_or([0; 32]),
-        );
-        match r.decompress() {
-            Some(point) if point.is_small_order() => SignatureError::WeakR,
-            _ => SignatureError::Mismatch,
-        }
-    })
+/// A public key checked and decoded once ([`PublicKey::prepare`]), for verifying many
+/// signatures by the same author.
+#[derive(Clone, Copy)]
+pub struct VerifyKey {
+    bytes: [u8; 32],
+    minus_a: EdwardsPoint,
 }
 
-/// The group order `L`, little-endian.
-const L_LE: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
-
-fn is_canonical_scalar(s: &[u8]) -> bool {
-    if s.len() != 32 {
-        return false;
+impl VerifyKey {
+    /// The public key.
+    pub fn public_key(&self) -> PublicKey {
+        PublicKey(self.bytes)
     }
-    for i in (0..32).rev() {
-        if s[i] != L_LE[i] {
-            return s[i] < L_LE[i];
+
+    /// Verifies a detached signature exactly as libsodium's `crypto_sign_verify_detached`
+    /// (the `sodium-native` build JS peers run) decides, step for step:
+    ///
+    /// 1. `S` must be reduced (`S < L`);
+    /// 2. `R` must not be one of the small-order encodings libsodium blocks
+    ///    ([`has_small_order`], compared on the bytes, sign bit ignored);
+    /// 3. the key was checked by [`PublicKey::prepare`] (canonical, not small order, on the
+    ///    curve);
+    /// 4. `k = SHA-512(R || A || M) mod L`, `R' = [S]B - [k]A`, and the canonical encoding of
+    ///    `R'` must equal the 32 bytes of `R` (cofactorless; a non-canonical `R` never
+    ///    matches).
+    ///
+    /// This is the same computation `ed25519-dalek`'s `verify_strict` makes, minus its
+    /// decompression of `R` (libsodium never decompresses `R`; its small-order test is on the
+    /// bytes), so it is also faster.
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
+        let (r, s) = signature.0.split_at(32);
+        let s: [u8; 32] = s.try_into().map_err(|_| SignatureError::NonCanonicalScalar)?;
+        let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s))
+            .ok_or(SignatureError::NonCanonicalScalar)?;
+        let r: [u8; 32] = r.try_into().map_err(|_| SignatureError::Mismatch)?;
+        if has_small_order(&r) {
+            return Err(SignatureError::WeakR);
+        }
+        let mut h = Sha512::new();
+        h.update(r);
+        h.update(self.bytes);
+        h.update(message);
+        let k = Scalar::from_hash(h);
+        let expected = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &self.minus_a, &s);
+        if expected.compress().to_bytes() == r {
+            Ok(())
+        } else {
+            Err(SignatureError::Mismatch)
         }
     }
-    false
+}
+
+impl fmt::Debug for VerifyKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VerifyKey({})", crate::FeedId(PublicKey(self.bytes)))
+    }
+}
+
+/// The encodings of the points of small order that libsodium refuses as `A` or `R`
+/// (`ge25519_has_small_order`): y = 0, 1, the two order-8 values, p - 1, and the
+/// non-canonical p and p + 1. The sign bit is not part of the comparison. The unit test
+/// `small_order_blocklist_is_the_8_torsion` derives this set from the curve.
+const SMALL_ORDER_BLOCKLIST: [[u8; 32]; 7] = [
+    [0; 32],
+    {
+        let mut b = [0u8; 32];
+        b[0] = 1;
+        b
+    },
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ],
+    {
+        let mut b = P_LE;
+        b[0] = 0xec;
+        b
+    },
+    P_LE,
+    {
+        let mut b = P_LE;
+        b[0] = 0xee;
+        b
+    },
+];
+
+/// libsodium's `ge25519_has_small_order`: the encoding (sign bit ignored) is one of
+/// [`SMALL_ORDER_BLOCKLIST`].
+pub fn has_small_order(encoding: &[u8; 32]) -> bool {
+    let mut masked = *encoding;
+    masked[31] &= 0x7f;
+    SMALL_ORDER_BLOCKLIST.contains(&masked)
 }
 
 impl Signature {
@@ -312,6 +370,34 @@ mod tests {
     }
 
     #[test]
+    fn small_order_blocklist_is_the_8_torsion() {
+        // An order-8 point, and its multiples: all 8 small-order points.
+        let t8 = CompressedEdwardsY(SMALL_ORDER_BLOCKLIST[3]).decompress().unwrap();
+        assert!(t8.is_small_order());
+        let mut p = EdwardsPoint::default();
+        let mut canonical: alloc::vec::Vec<[u8; 32]> = alloc::vec::Vec::new();
+        for _ in 0..8 {
+            let mut y = p.compress().to_bytes();
+            y[31] &= 0x7f;
+            if !canonical.contains(&y) {
+                canonical.push(y);
+            }
+            assert!(has_small_order(&p.compress().to_bytes()));
+            p += t8;
+        }
+        assert_eq!(p, EdwardsPoint::default(), "t8 has order 8");
+        // 5 distinct y values; plus the non-canonical y = p and p + 1 (0 and 1 again).
+        assert_eq!(canonical.len(), 5);
+        for b in &SMALL_ORDER_BLOCKLIST {
+            let reduced = CompressedEdwardsY(*b).decompress().unwrap();
+            assert!(reduced.is_small_order());
+            assert!(canonical.contains(b) || !is_canonical_y(b));
+        }
+        // No other encoding is blocked: a real key is not.
+        assert!(!has_small_order(Keypair::from_seed(&[9; 32]).public().as_bytes()));
+    }
+
+    #[test]
     fn sign_verify_and_reject() {
         let kp = Keypair::from_seed(&[1; 32]);
         let sig = kp.sign(b"hello");
@@ -334,5 +420,12 @@ mod tests {
             Err(SignatureError::WeakPublicKey)
         );
         assert!(!alloc::format!("{kp:?}").contains("seed"));
+        // A small-order R is refused before any arithmetic.
+        let mut weak = sig;
+        weak.0[..32].copy_from_slice(&SMALL_ORDER_BLOCKLIST[1]);
+        assert_eq!(
+            kp.public().verify(b"hello", &weak),
+            Err(SignatureError::WeakR)
+        );
     }
 }

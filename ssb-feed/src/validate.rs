@@ -1,8 +1,7 @@
 //! Validation of one message, `ssb-validate`'s `append` (in order) and `appendOOO` (out of
 //! order), check for check and in the same order (spec §5.5.1).
 
-use ed25519_dalek::VerifyingKey;
-use ssb_crypto::{FeedId, MsgId, PublicKey, Signature};
+use ssb_crypto::{FeedId, MsgId, PublicKey, Signature, VerifyKey};
 use ssb_legacy_json::{LegacyHasher, Object, Value};
 
 use crate::error::{FeedError, ShapeError};
@@ -36,16 +35,16 @@ pub(crate) struct Checked {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub(crate) signed: Vec<u8>,
-    key: Option<(PublicKey, Result<VerifyingKey, ssb_crypto::SignatureError>)>,
+    key: Option<(PublicKey, Result<VerifyKey, ssb_crypto::SignatureError>)>,
 }
 
 impl Scratch {
     /// The decoded key of `pk`, decoding it only when the author changes.
-    fn verifying_key(&mut self, pk: PublicKey) -> Result<VerifyingKey, ssb_crypto::SignatureError> {
+    fn verifying_key(&mut self, pk: PublicKey) -> Result<VerifyKey, ssb_crypto::SignatureError> {
         match &self.key {
             Some((k, vk)) if *k == pk => *vk,
             _ => {
-                let vk = pk.to_verifying_key();
+                let vk = pk.prepare();
                 self.key = Some((pk, vk));
                 vk
             }
@@ -224,7 +223,7 @@ fn precheck_inner(value: &Value, cap: &SignCap, scratch: &mut Scratch) -> Result
         }
         None => &scratch.signed,
     };
-    ssb_crypto::verify_with(&vk, signed, &Signature(sig))
+    vk.verify(signed, &Signature(sig))
         .map_err(|_| late(FeedError::SignatureInvalid))?;
 
     let timestamp = match field("timestamp") {
