@@ -8,8 +8,8 @@ use core::fmt;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signer as _, SigningKey};
-use sha2::{Digest, Sha512};
 use rand_core::CryptoRngCore;
+use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::curve::{CurvePublicKey, CurveSecretKey};
@@ -172,7 +172,9 @@ impl VerifyKey {
     /// bytes), so it is also faster.
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
         let (r, s) = signature.0.split_at(32);
-        let s: [u8; 32] = s.try_into().map_err(|_| SignatureError::NonCanonicalScalar)?;
+        let s: [u8; 32] = s
+            .try_into()
+            .map_err(|_| SignatureError::NonCanonicalScalar)?;
         let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s))
             .ok_or(SignatureError::NonCanonicalScalar)?;
         let r: [u8; 32] = r.try_into().map_err(|_| SignatureError::Mismatch)?;
@@ -372,7 +374,9 @@ mod tests {
     #[test]
     fn small_order_blocklist_is_the_8_torsion() {
         // An order-8 point, and its multiples: all 8 small-order points.
-        let t8 = CompressedEdwardsY(SMALL_ORDER_BLOCKLIST[3]).decompress().unwrap();
+        let t8 = CompressedEdwardsY(SMALL_ORDER_BLOCKLIST[3])
+            .decompress()
+            .unwrap();
         assert!(t8.is_small_order());
         let mut p = EdwardsPoint::default();
         let mut canonical: alloc::vec::Vec<[u8; 32]> = alloc::vec::Vec::new();
@@ -394,7 +398,9 @@ mod tests {
             assert!(canonical.contains(b) || !is_canonical_y(b));
         }
         // No other encoding is blocked: a real key is not.
-        assert!(!has_small_order(Keypair::from_seed(&[9; 32]).public().as_bytes()));
+        assert!(!has_small_order(
+            Keypair::from_seed(&[9; 32]).public().as_bytes()
+        ));
     }
 
     #[test]

@@ -50,7 +50,9 @@ fn signed_parts(
             let o = v.as_object().unwrap();
             let author: ssb_crypto::FeedId =
                 o.get("author").unwrap().as_str().unwrap().parse().unwrap();
-            vk.get_or_insert_with(|| ed25519_dalek::VerifyingKey::from_bytes(author.public_key().as_bytes()).unwrap());
+            vk.get_or_insert_with(|| {
+                ed25519_dalek::VerifyingKey::from_bytes(author.public_key().as_bytes()).unwrap()
+            });
             let sig = o.get("signature").unwrap().as_str().unwrap();
             let sig = ssb_crypto::base64::decode_array::<64>(&sig[..88]).unwrap();
             (
