@@ -27,6 +27,9 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet
+
 step "fuzz smoke run (nightly, cargo-fuzz; seeds from the vectors)"
 SECONDS_PER_TARGET="${SECONDS_PER_TARGET:-15}" fuzz/smoke.sh
 

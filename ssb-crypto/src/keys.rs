@@ -235,8 +235,8 @@ const SMALL_ORDER_BLOCKLIST: [[u8; 32]; 7] = [
     },
 ];
 
-/// libsodium's `ge25519_has_small_order`: the encoding (sign bit ignored) is one of
-/// [`SMALL_ORDER_BLOCKLIST`].
+/// libsodium's `ge25519_has_small_order`: the encoding (sign bit ignored) is that of a point
+/// of small order: y = 0, 1, p - 1, the two order-8 values, or the non-canonical p and p + 1.
 pub fn has_small_order(encoding: &[u8; 32]) -> bool {
     let mut masked = *encoding;
     masked[31] &= 0x7f;
