@@ -1,0 +1,253 @@
+//! End-to-end tests of the `ssb` binary: exit codes, output shapes, streaming input.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn ssb(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ssb runs");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(bytes) = stdin {
+        input.write_all(bytes).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("ssb exits")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ssb-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// The interleaved 5-author feed of the committed vectors (JS-generated, all valid).
+fn vector_feed() -> (Vec<String>, Vec<String>) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("feed vectors")).expect("JSON");
+    let case = file["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["id"] == "feeds/main-net/interleaved")
+        .expect("the interleaved feed case");
+    let msgs = case["input"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m.as_str().expect("text").to_owned())
+        .collect();
+    let ids = case["expect"]["ok"]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_owned())
+        .collect();
+    (msgs, ids)
+}
+
+fn compact(text: &str) -> String {
+    ssb_legacy_json::parse(text.as_bytes())
+        .expect("JSON")
+        .to_compact_string()
+}
+
+#[test]
+fn verify_feed_jsonl_and_array_agree_with_js_ids() {
+    let (msgs, ids) = vector_feed();
+    let jsonl: String = msgs.iter().map(|m| compact(m) + "\n").collect();
+    let out = ssb(&["verify-feed", "--json"], Some(jsonl.as_bytes()));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), ids.len());
+    for (i, (l, id)) in lines.iter().zip(&ids).enumerate() {
+        assert_eq!(l["index"], i);
+        assert_eq!(l["valid"], true);
+        assert_eq!(l["key"], id.as_str());
+    }
+    // The same feed as a pretty-printed array (strings with brackets, commas and escapes
+    // inside the messages must not confuse the splitter).
+    let array = format!("[\n{}\n]", msgs.join(",\n"));
+    let out = ssb(
+        &["verify-feed", "--format", "array"],
+        Some(array.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let summary = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        summary.starts_with(&format!(
+            "{} items: {} valid, 0 invalid, 5 authors",
+            ids.len(),
+            ids.len()
+        )),
+        "{summary}"
+    );
+}
+
+#[test]
+fn verify_feed_reports_bad_items_in_place_and_exits_1() {
+    let (msgs, ids) = vector_feed();
+    let mut lines: Vec<String> = msgs.iter().take(10).map(|m| compact(m)).collect();
+    lines.insert(3, "this is not json".into());
+    lines.insert(5, "null".into());
+    // A KVT with the right key, and one with a wrong key.
+    let value0 = compact(&msgs[10]);
+    lines.push(format!("{{\"key\":\"{}\",\"value\":{value0}}}", ids[10]));
+    lines.push(format!(
+        "{{\"key\":\"%AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.sha256\",\"value\":{}}}",
+        compact(&msgs[11])
+    ));
+    let input: String = lines.iter().map(|l| l.clone() + "\n").collect();
+    let out = ssb(&["verify-feed", "--json", "-"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(got.len(), lines.len());
+    assert_eq!(got[3]["error"], "json");
+    assert_eq!(got[5]["error"], "not_an_object");
+    assert_eq!(got[12]["valid"], true);
+    assert_eq!(got[12]["key"], ids[10].as_str());
+    assert_eq!(got[13]["error"], "key_mismatch");
+    assert!(got[13]["author"].is_string() && got[13]["sequence"].is_number());
+    assert_eq!(
+        got.iter().filter(|l| l["valid"] == true).count(),
+        lines.len() - 3
+    );
+}
+
+#[test]
+fn verify_feed_partial_accepts_a_feed_that_starts_late() {
+    let (msgs, _) = vector_feed();
+    let input: String = msgs[200..].iter().map(|m| compact(m) + "\n").collect();
+    let strict = ssb(&["verify-feed"], Some(input.as_bytes()));
+    assert_eq!(strict.status.code(), Some(1));
+    let partial = ssb(&["verify-feed", "--partial"], Some(input.as_bytes()));
+    assert_eq!(
+        partial.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&partial.stdout)
+    );
+}
+
+#[test]
+fn verify_feed_truncated_array_and_usage_errors() {
+    let out = ssb(
+        &["verify-feed", "--json"],
+        Some(b"[{\"a\": \"]\"}, {\"b\":"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.contains("\"error\":\"json\""))
+    );
+    assert_eq!(
+        ssb(&["verify-feed", "--format", "xml"], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        ssb(&["verify-feed", "--hmac-key", "nope"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        ssb(&["verify-feed", "/nonexistent/feed.json"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(ssb(&["frobnicate"], None).status.code(), Some(2));
+}
+
+#[test]
+fn keygen_writes_the_js_layout_once_and_id_reads_it() {
+    let dir = tmp("keygen");
+    let secret = dir.join("nested").join("secret");
+    let s = secret.to_str().expect("UTF-8 path");
+    let seed = "01".repeat(32);
+    let out = ssb(&["keygen", "--seed", &seed, "--secret", s], None);
+    assert_eq!(out.status.code(), Some(0));
+    let id = "@iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=.ed25519";
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), id);
+    let text = std::fs::read_to_string(&secret).expect("secret written");
+    assert!(text.starts_with("# WARNING: Never show this to anyone.\n"));
+    assert!(text.ends_with(&format!("#   {id}")));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&secret)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o400);
+    }
+    // Never overwrites.
+    let again = ssb(&["keygen", "--secret", s], None);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&secret).expect("still there"), text);
+    let out = ssb(&["id", "--secret", s], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), id);
+    // A malformed secret file is a one-line error, exit 2.
+    let bad = dir.join("bad");
+    std::fs::write(&bad, "{\"curve\":\"ed25519\"}").expect("write");
+    let out = ssb(&["id", "--secret", bad.to_str().expect("UTF-8")], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn conformance_runs_the_committed_vectors_and_fails_on_a_bad_directory() {
+    let out = ssb(&["conformance"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for layer in ["crypto", "legacy-json", "handshake", "boxstream", "feed"] {
+        assert!(
+            text.lines().any(|l| l.starts_with(layer)),
+            "{layer} missing:\n{text}"
+        );
+    }
+    let dir = tmp("conformance");
+    std::fs::write(
+        dir.join("x.json"),
+        r#"{"layer":"crypto","cases":[{"id":"wrong","op":"sha256","input":{"message":""},"expect":{"ok":{"hash":"00"}}}]}"#,
+    )
+    .expect("write");
+    let out = ssb(
+        &["conformance", "--vectors", dir.to_str().expect("UTF-8")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL crypto wrong"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
