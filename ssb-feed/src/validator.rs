@@ -133,9 +133,7 @@ impl Validator {
                 computed,
             });
         }
-        if state.is_none() || !partial {
-            self.feeds.insert(m.author(), m.state());
-        }
+        self.feeds.insert(m.author(), m.state());
         Ok(m)
     }
 
