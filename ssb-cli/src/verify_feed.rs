@@ -14,8 +14,10 @@ use ssb_legacy_json::Value;
 
 use crate::args::{Args, CliError};
 
-/// Items validated together (in parallel); bounds memory.
+/// Items validated together (in parallel); with [`CHUNK_BYTES`], bounds memory.
 const CHUNK: usize = 4096;
+/// Input bytes buffered per chunk at most (a chunk ends early when it holds this much).
+const CHUNK_BYTES: usize = 32 * 1024 * 1024;
 /// Largest single item accepted (a valid message is at most 8192 UTF-16 units, ~24 KiB of
 /// UTF-8, plus whitespace); larger items are reported invalid without being buffered.
 const MAX_ITEM_BYTES: usize = 1024 * 1024;
@@ -297,7 +299,8 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
     let mut failed = 0usize;
     loop {
         let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
-        while chunk.len() < CHUNK {
+        let mut chunk_bytes = 0usize;
+        while chunk.len() < CHUNK && chunk_bytes < CHUNK_BYTES {
             let raw = match format {
                 Format::Array => splitter.next_item(),
                 Format::Lines => next_line(&mut splitter.r),
@@ -305,7 +308,10 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
             .map_err(io_err)?;
             match raw {
                 None => break,
-                Some(Raw::Bytes(b)) => chunk.push(Item::Bytes(b)),
+                Some(Raw::Bytes(b)) => {
+                    chunk_bytes += b.len();
+                    chunk.push(Item::Bytes(b));
+                }
                 Some(Raw::Broken(why)) => chunk.push(Item::Error(FeedError::Unreadable(why))),
             }
         }
