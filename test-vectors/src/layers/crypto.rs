@@ -9,6 +9,42 @@ use ssb_crypto::{
 use super::{hex, hex_array, hex_field, ok, str_field};
 use crate::Outcome;
 
+/// Parses a sigil id and reports its bytes and canonical text.
+fn sigil<T>(input: &Value) -> Result<Outcome, String>
+where
+    T: core::str::FromStr + core::fmt::Display,
+    T::Err: core::fmt::Display,
+    T: SigilBytes,
+{
+    Ok(match str_field(input, "text")?.parse::<T>() {
+        Ok(id) => ok([
+            ("bytes", json!(hex(&id.bytes()))),
+            ("canonical", json!(id.to_string())),
+        ]),
+        Err(e) => err(e),
+    })
+}
+
+/// The 32 bytes behind a sigil id.
+trait SigilBytes {
+    fn bytes(&self) -> [u8; 32];
+}
+impl SigilBytes for FeedId {
+    fn bytes(&self) -> [u8; 32] {
+        self.to_bytes()
+    }
+}
+impl SigilBytes for MsgId {
+    fn bytes(&self) -> [u8; 32] {
+        self.to_bytes()
+    }
+}
+impl SigilBytes for BlobId {
+    fn bytes(&self) -> [u8; 32] {
+        self.to_bytes()
+    }
+}
+
 fn err(e: impl core::fmt::Display) -> Outcome {
     Outcome::Error(e.to_string())
 }
@@ -37,27 +73,9 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                 ),
             ])
         }
-        "feed_id" => match str_field(input, "text")?.parse::<FeedId>() {
-            Ok(id) => ok([
-                ("bytes", json!(hex(&id.to_bytes()))),
-                ("canonical", json!(id.to_string())),
-            ]),
-            Err(e) => err(e),
-        },
-        "msg_id" => match str_field(input, "text")?.parse::<MsgId>() {
-            Ok(id) => ok([
-                ("bytes", json!(hex(&id.to_bytes()))),
-                ("canonical", json!(id.to_string())),
-            ]),
-            Err(e) => err(e),
-        },
-        "blob_id" => match str_field(input, "text")?.parse::<BlobId>() {
-            Ok(id) => ok([
-                ("bytes", json!(hex(&id.to_bytes()))),
-                ("canonical", json!(id.to_string())),
-            ]),
-            Err(e) => err(e),
-        },
+        "feed_id" => sigil::<FeedId>(input)?,
+        "msg_id" => sigil::<MsgId>(input)?,
+        "blob_id" => sigil::<BlobId>(input)?,
         "sign" => {
             let kp = Keypair::from_seed(&hex_array(input, "seed")?);
             let sig = kp.sign(&hex_field(input, "message")?);
