@@ -12,6 +12,9 @@ use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 use core::str::FromStr;
 
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use crate::base64::{self, Base64Error};
 use crate::keys::PublicKey;
 
@@ -62,7 +65,35 @@ pub struct NetShs {
     /// The peer's long-term public key (what the client must know to dial).
     pub key: PublicKey,
     /// An Ed25519 seed to use as our own long-term key (pub invites).
-    pub seed: Option<[u8; 32]>,
+    pub seed: Option<InviteSeed>,
+}
+
+/// The secret Ed25519 seed in an invite address (`…~shs:KEY:SEED`): whoever holds it can act
+/// as the invited identity. Zeroized on drop, compared in constant time, never printed by
+/// `Debug` (the [`NetShs::to_address`] form does contain it).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct InviteSeed(pub [u8; 32]);
+
+impl InviteSeed {
+    /// The seed bytes (secret).
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl PartialEq for InviteSeed {
+    /// Constant time in the seed bytes.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for InviteSeed {}
+
+impl fmt::Debug for InviteSeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InviteSeed(..)")
+    }
 }
 
 /// Why an address was refused.
@@ -289,7 +320,7 @@ impl Address {
             error,
         })?;
         let seed = seed
-            .map(|s| base64::decode_array::<32>(s))
+            .map(|s| base64::decode_array::<32>(s).map(InviteSeed))
             .transpose()
             .map_err(|error| AddressError::Key {
                 field: "seed",
@@ -309,7 +340,7 @@ impl NetShs {
     pub fn to_address(&self) -> Address {
         let mut shs = alloc::vec![base64::encode(self.key.as_bytes())];
         if let Some(seed) = &self.seed {
-            shs.push(base64::encode(seed));
+            shs.push(base64::encode(seed.as_bytes()));
         }
         let host = alloc::format!("{}", self.host);
         let mut net: Vec<String> = host.split(':').map(String::from).collect();

@@ -88,7 +88,8 @@ struct Secrets {
 pub struct Handshake {
     role: Role,
     state: State,
-    net_key: [u8; 32],
+    /// Zeroized on drop (`NetworkKey` is `ZeroizeOnDrop`).
+    net_key: NetworkKey,
     keypair: Keypair,
     ephemeral: CurveSecretKey,
     /// Client: the server key it dials. Server: the client key, once msg3 proved it.
@@ -148,7 +149,7 @@ impl Handshake {
         Self {
             role,
             state,
-            net_key: net_key.0,
+            net_key,
             keypair: keypair.clone(),
             ephemeral,
             remote_pk,
@@ -335,7 +336,7 @@ impl Handshake {
         self.event = None;
         // sig_B = Sign(B_sk, K || sig_A || A_pk || H(ab)); msg4 = SecretBox(key4, 0, sig_B).
         let sig_b = self.sign_parts(&[
-            &self.net_key,
+            self.net_key.as_bytes(),
             &self.secrets.client_auth,
             &self.secrets.ab_hash,
         ]);
@@ -449,7 +450,7 @@ impl Handshake {
     fn take_hello(&mut self, step: Step, bad: RemoteError) -> Result<(), HandshakeError> {
         let (mac, rest) = split::<32>(&self.secrets.inbuf);
         let (eph, _) = split::<32>(rest);
-        if !auth_verify(&self.net_key, eph, mac) {
+        if !auth_verify(self.net_key.as_bytes(), eph, mac) {
             return Err(HandshakeError::remote(step, bad));
         }
         self.remote_mac = *mac;
@@ -465,13 +466,21 @@ impl Handshake {
 
     /// key3 = H(K || ab || aB).
     fn derive_key3(&mut self) {
-        self.secrets.key3 = sha256_parts(&[&self.net_key, &self.secrets.ab, &self.secrets.a_bl]);
+        self.secrets.key3 = sha256_parts(&[
+            self.net_key.as_bytes(),
+            &self.secrets.ab,
+            &self.secrets.a_bl,
+        ]);
     }
 
     /// key4 = H(K || ab || aB || Ab).
     fn derive_key4(&mut self, a_lb: &[u8; 32]) {
-        self.secrets.key4 =
-            sha256_parts(&[&self.net_key, &self.secrets.ab, &self.secrets.a_bl, a_lb]);
+        self.secrets.key4 = sha256_parts(&[
+            self.net_key.as_bytes(),
+            &self.secrets.ab,
+            &self.secrets.a_bl,
+            a_lb,
+        ]);
     }
 
     /// Client, msg2 received.
@@ -490,7 +499,7 @@ impl Handshake {
         self.derive_key3();
         // sig_A = Sign(A_sk, K || B_pk || H(ab)); msg3 = SecretBox(key3, 0, sig_A || A_pk).
         let sig_a = self.sign_parts(&[
-            &self.net_key,
+            self.net_key.as_bytes(),
             self.remote_pk.as_bytes(),
             &self.secrets.ab_hash,
         ]);
@@ -528,7 +537,7 @@ impl Handshake {
         let mut sig = [0u8; 64];
         sig.copy_from_slice(body);
         let mut signed = [0u8; 160];
-        signed[..32].copy_from_slice(&self.net_key);
+        signed[..32].copy_from_slice(self.net_key.as_bytes());
         signed[32..128].copy_from_slice(&self.secrets.client_auth);
         signed[128..].copy_from_slice(&self.secrets.ab_hash);
         let verified = self.remote_pk.verify(&signed, &Signature(sig));
@@ -571,7 +580,7 @@ impl Handshake {
         client_pk.copy_from_slice(&self.secrets.client_auth[64..]);
         let client_pk = PublicKey(client_pk);
         let mut signed = [0u8; 96];
-        signed[..32].copy_from_slice(&self.net_key);
+        signed[..32].copy_from_slice(self.net_key.as_bytes());
         signed[32..64].copy_from_slice(self.keypair.public().as_bytes());
         signed[64..].copy_from_slice(&self.secrets.ab_hash);
         client_pk

@@ -4,8 +4,8 @@
 
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey, PublicKey};
 use ssb_handshake::{
-    AuthFailure, Event, Handshake, HandshakeError, HandshakeOutcome, LocalError, MAX_MESSAGE_LEN,
-    RemoteError, Step,
+    AuthFailure, BoxKeys, Event, Handshake, HandshakeError, HandshakeOutcome, LocalError,
+    MAX_MESSAGE_LEN, RemoteError, Step,
 };
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -466,4 +466,25 @@ fn garbage_never_panics() {
         }
         assert!(!target.is_complete());
     }
+}
+
+#[test]
+fn box_keys_compare_by_value_and_debug_hides_them() {
+    let keys = || BoxKeys {
+        key: core::array::from_fn(|i| 0x20 + u8::try_from(i).unwrap_or(0)),
+        nonce: core::array::from_fn(|i| 0xa0 + u8::try_from(i).unwrap_or(0)),
+    };
+    assert_eq!(keys(), keys());
+    for i in 0..32 {
+        let mut k = keys();
+        k.key[i] ^= 1;
+        assert_ne!(k, keys(), "key byte {i}");
+    }
+    for i in 0..24 {
+        let mut k = keys();
+        k.nonce[i] ^= 1;
+        assert_ne!(k, keys(), "nonce byte {i}");
+    }
+    let dbg = format!("{:?}", keys());
+    assert_eq!(dbg, "BoxKeys(..)");
 }

@@ -156,7 +156,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                                 "key": hex(ns.key.as_bytes()),
                             });
                             if let Some(seed) = ns.seed {
-                                v["seed"] = json!(hex(&seed));
+                                v["seed"] = json!(hex(seed.as_bytes()));
                             }
                             out["net_shs"] = v;
                         }
