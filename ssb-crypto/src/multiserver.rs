@@ -5,6 +5,7 @@
 //! data whose characters are `0x22..=0x39` and `0x3c..=0x7d`, or `!` escaping one of
 //! `! : ; ~`. [`Multiaddress`] holds that generic form; [`NetShs`] is the typed view of the
 //! common `net:HOST:PORT~shs:KEY[:SEED]` address.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -146,37 +147,42 @@ impl Parser<'_> {
             reason,
         }
     }
+    /// Moves past `n` bytes (never beyond the input: `pos` only moves over peeked bytes).
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.s.len());
+    }
     fn name(&mut self) -> Result<String, AddressError> {
         let start = self.pos;
         match self.peek() {
-            Some(b'a'..=b'z') => self.pos += 1,
+            Some(b'a'..=b'z') => self.advance(1),
             _ => return Err(self.err("expected a protocol name starting with a-z")),
         }
         while let Some(b'a'..=b'z' | b'0'..=b'9' | b'-') = self.peek() {
-            self.pos += 1;
+            self.advance(1);
         }
-        if self.pos - start < 2 {
+        if self.pos.saturating_sub(start) < 2 {
             return Err(self.err("protocol names have at least two characters"));
         }
-        Ok(String::from_utf8_lossy(&self.s[start..self.pos]).into_owned())
+        let name = self.s.get(start..self.pos).unwrap_or_default();
+        Ok(String::from_utf8_lossy(name).into_owned())
     }
     fn data(&mut self) -> Result<String, AddressError> {
         let mut out = Vec::new();
         loop {
             match self.peek() {
-                Some(b'!') => match self.s.get(self.pos + 1) {
+                Some(b'!') => match self.s.get(self.pos.saturating_add(1)) {
                     Some(&e @ (b'!' | b'~' | b':' | b';')) => {
                         out.push(e);
-                        self.pos += 2;
+                        self.advance(2);
                     }
                     _ => {
-                        self.pos += 1;
+                        self.advance(1);
                         return Err(self.err("`!` escapes only `!`, `~`, `:` or `;`"));
                     }
                 },
                 Some(b) if is_data_char(b) => {
                     out.push(b);
-                    self.pos += 1;
+                    self.advance(1);
                 }
                 _ => break,
             }
@@ -188,7 +194,7 @@ impl Parser<'_> {
         let name = self.name()?;
         let mut data = Vec::new();
         while self.peek() == Some(b':') {
-            self.pos += 1;
+            self.advance(1);
             data.push(self.data()?);
         }
         Ok(Protocol { name, data })
@@ -196,7 +202,7 @@ impl Parser<'_> {
     fn address(&mut self) -> Result<Address, AddressError> {
         let mut protocols = alloc::vec![self.protocol()?];
         while self.peek() == Some(b'~') {
-            self.pos += 1;
+            self.advance(1);
             protocols.push(self.protocol()?);
         }
         Ok(Address { protocols })
@@ -215,7 +221,7 @@ impl FromStr for Multiaddress {
         };
         let mut addresses = alloc::vec![p.address()?];
         while p.peek() == Some(b';') {
-            p.pos += 1;
+            p.advance(1);
             addresses.push(p.address()?);
         }
         if p.pos != text.len() {

@@ -1,4 +1,5 @@
 //! The client and server state machines (spec §2.5, §2.7).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use ssb_crypto::hash::{auth, auth_verify, sha256, sha256_parts};
 use ssb_crypto::secretbox::{open_in_place, seal_in_place};
@@ -247,7 +248,7 @@ impl Handshake {
         if let State::Failed(e) = self.state {
             return Err(e);
         }
-        let mut consumed = 0;
+        let mut consumed = 0usize;
         while let Some(step) = self.expected() {
             let want = step.len().saturating_sub(self.in_filled);
             let take = want.min(input.len());
@@ -255,12 +256,14 @@ impl Handshake {
                 break;
             }
             let (now, rest) = input.split_at(take);
+            // `in_filled + take <= step.len() <= MAX_MESSAGE_LEN` and `consumed <= input.len()`.
             let start = self.in_filled;
-            if let Some(dst) = self.secrets.inbuf.get_mut(start..start + take) {
+            let end = start.saturating_add(take);
+            if let Some(dst) = self.secrets.inbuf.get_mut(start..end) {
                 dst.copy_from_slice(now);
             }
-            self.in_filled += take;
-            consumed += take;
+            self.in_filled = end;
+            consumed = consumed.saturating_add(take);
             input = rest;
             if self.in_filled == step.len() {
                 self.in_filled = 0;
@@ -424,11 +427,12 @@ impl Handshake {
 
     fn sign_parts(&self, parts: &[&[u8]]) -> Signature {
         let mut msg = [0u8; 160];
-        let mut n = 0;
+        let mut n = 0usize;
         for p in parts {
-            if let Some(dst) = msg.get_mut(n..n + p.len()) {
+            let end = n.saturating_add(p.len());
+            if let Some(dst) = msg.get_mut(n..end) {
                 dst.copy_from_slice(p);
-                n += p.len();
+                n = end;
             }
         }
         let sig = self.keypair.sign(msg.get(..n).unwrap_or(&[]));
@@ -531,7 +535,7 @@ impl Handshake {
         self.derive_key4(a_lb.as_bytes());
         let (tag, rest) = split_mut::<16>(&mut self.secrets.inbuf);
         let tag = *tag;
-        let body = &mut rest[..64];
+        let (body, _) = split_mut::<64>(rest);
         open_in_place(&self.secrets.key4, &ZERO_NONCE, body, &tag)
             .map_err(|_| reject(AuthFailure::Unauthentic))?;
         let mut sig = [0u8; 64];
@@ -570,7 +574,7 @@ impl Handshake {
         let reject = |f| HandshakeError::remote(step, RemoteError::ClientAuthRejected(f));
         let (tag, rest) = split_mut::<16>(&mut self.secrets.inbuf);
         let tag = *tag;
-        let body = &mut rest[..96];
+        let (body, _) = split_mut::<96>(rest);
         open_in_place(&self.secrets.key3, &ZERO_NONCE, body, &tag)
             .map_err(|_| reject(AuthFailure::Unauthentic))?;
         self.secrets.client_auth.copy_from_slice(body);
