@@ -372,8 +372,16 @@ fn nonces_carry_across_bytes_and_wrap() {
         assert_eq!(input["goodbye"], true, "{id}");
         let js_wire = unhex(case["expect"]["ok"]["wire"].as_str().unwrap());
         let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
-        assert_eq!(seal_all(&refs, true, key, nonce), js_wire, "{id}: sealed bytes");
-        assert_eq!(open_pieces(&js_wire, &[], key, nonce), ok(&refs), "{id}: opened");
+        assert_eq!(
+            seal_all(&refs, true, key, nonce),
+            js_wire,
+            "{id}: sealed bytes"
+        );
+        assert_eq!(
+            open_pieces(&js_wire, &[], key, nonce),
+            ok(&refs),
+            "{id}: opened"
+        );
         checked.push(id.to_owned());
     }
     assert_eq!(

@@ -39,7 +39,12 @@ fn assert_redacted(what: &str, debug: &str, secret: &[u8]) {
     for piece in secret.chunks(8).filter(|p| p.len() == 8) {
         let f = forms(piece);
         // Base64 of a piece only appears inside the whole's base64 at 3-byte alignment.
-        needles.extend(f.into_iter().enumerate().filter(|(i, _)| !(2..5).contains(i)).map(|(_, s)| s));
+        needles.extend(
+            f.into_iter()
+                .enumerate()
+                .filter(|(i, _)| !(2..5).contains(i))
+                .map(|(_, s)| s),
+        );
     }
     for piece in secret.chunks(6).filter(|p| p.len() == 6) {
         needles.push(ssb_crypto::base64::encode(piece));

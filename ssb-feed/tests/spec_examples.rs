@@ -93,8 +93,8 @@ fn creating_spec_message_1s_content_gives_what_ssb_validate_create_gives() {
     // re-creating the digest's message 1 gives another text (and signature) than the digest's
     // order-A one. What it must give is JS's: the `create/spec-9.3-message-1` vector, made by
     // ssb-validate.create with the same key, content and timestamp.
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../test-vectors/vectors/feed.json");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
     let file: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).expect("feed vectors")).expect("JSON");
     let case = file["cases"]
@@ -115,7 +115,11 @@ fn creating_spec_message_1s_content_gives_what_ssb_validate_create_gives() {
     let m = create_message(&keys, None, content, 1514517067954.0, &SignCap::None).unwrap();
     assert_eq!(js["message"].as_str(), Some(m.to_signing_string().as_str()));
     assert_eq!(js["id"].as_str(), Some(m.id().to_string().as_str()));
-    assert_ne!(m.to_signing_string(), MSG1, "order B is not the digest's order A");
+    assert_ne!(
+        m.to_signing_string(),
+        MSG1,
+        "order B is not the digest's order A"
+    );
     let mut v = Validator::new(SignCap::None);
     assert_eq!(
         v.append(m.to_signing_string().as_bytes()).unwrap().id(),

@@ -47,10 +47,7 @@ fn missing(what: &str, how: &str) {
 fn js_verdicts(data: &std::path::Path) -> Result<Vec<serde_json::Value>, String> {
     let js = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/js");
     if !js.join("node_modules/ssb-validate").is_dir() {
-        return Err(format!(
-            "{} has no node_modules/ssb-validate",
-            js.display()
-        ));
+        return Err(format!("{} has no node_modules/ssb-validate", js.display()));
     }
     let out = Command::new("node")
         .arg(js.join("validation-dataset-oracle.js"))

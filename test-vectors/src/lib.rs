@@ -141,7 +141,12 @@ impl Report {
     /// are JS-proven and how many policy) followed by up to 20 failures per layer.
     pub fn render_table(&self) -> String {
         let mut s = String::new();
-        let row = |s: &mut String, name: &str, run: usize, passed: usize, failed: usize, policy: usize| {
+        let row = |s: &mut String,
+                   name: &str,
+                   run: usize,
+                   passed: usize,
+                   failed: usize,
+                   policy: usize| {
             let _ = writeln!(
                 s,
                 "{name:<14} {run:>8} {passed:>8} {failed:>8} {:>10} {policy:>8}",
@@ -283,11 +288,15 @@ fn check_policy(case: &Value, policies: Option<&Value>) -> Result<(), String> {
         .and_then(Value::as_str)
         .ok_or("`policy` has no string `rule`")?;
     if p.get("js").is_none() {
-        return Err(format!("policy `{rule}` does not record the JS verdict (`js`)"));
+        return Err(format!(
+            "policy `{rule}` does not record the JS verdict (`js`)"
+        ));
     }
     match policies.and_then(|ps| ps.get(rule)) {
         Some(Value::Object(_)) => Ok(()),
-        _ => Err(format!("policy rule `{rule}` is not documented in the file's `policies`")),
+        _ => Err(format!(
+            "policy rule `{rule}` is not documented in the file's `policies`"
+        )),
     }
 }
 
@@ -331,6 +340,8 @@ fn compare(expect: &Value, got: &Outcome) -> Result<(), String> {
                 ))
             }
         }
-        _ => Err("`expect` must hold exactly one of `ok` (object) or `error` (class string)".into()),
+        _ => {
+            Err("`expect` must hold exactly one of `ok` (object) or `error` (class string)".into())
+        }
     }
 }

@@ -1,4 +1,5 @@
 //! Replays every committed vector file through the Rust stack.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 #[test]
 fn every_committed_vector_passes() {
@@ -170,11 +171,18 @@ fn policy_cases_are_counted_apart_and_need_a_documented_rule() {
         ]
     });
     let r = ssb_test_vectors::run_vectors(&file).unwrap();
-    assert_eq!((r.run, r.passed, r.policy_run, r.policy_passed), (3, 2, 2, 1));
+    assert_eq!(
+        (r.run, r.passed, r.policy_run, r.policy_passed),
+        (3, 2, 2, 1)
+    );
     assert_eq!(r.failures.len(), 1);
     assert_eq!(r.failures[0].id, "undocumented");
     assert!(r.failures[0].policy);
-    assert!(r.failures[0].detail.contains("not documented"), "{}", r.failures[0].detail);
+    assert!(
+        r.failures[0].detail.contains("not documented"),
+        "{}",
+        r.failures[0].detail
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                 Ok(v) => v,
                 // `ParseError::code()` is already the coarse class: JS-mode parsing fails
                 // only with `syntax` (what `JSON.parse` throwing maps to) or `limit` (ours).
-                Err(e) => return Ok(Outcome::error(e.code(), &e)),
+                Err(e) => return Ok(Outcome::error(e.code(), e)),
             };
             let summary = value.signing().legacy_summary();
             Ok(ok([
