@@ -128,6 +128,19 @@ pub enum AddressError {
     },
 }
 
+impl AddressError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLong => "address_too_long",
+            Self::Syntax { .. } => "address_syntax",
+            Self::NotNetShs => "address_not_net_shs",
+            Self::InvalidPort(_) => "address_invalid_port",
+            Self::Key { .. } => "address_invalid_key",
+        }
+    }
+}
+
 fn is_data_char(b: u8) -> bool {
     (0x22..=0x39).contains(&b) || (0x3c..=0x7d).contains(&b)
 }

@@ -39,6 +39,16 @@ pub enum NetworkKeyError {
     Base64(#[from] Base64Error),
 }
 
+impl NetworkKeyError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidHex => "network_key_invalid_hex",
+            Self::Base64(_) => "network_key_invalid_base64",
+        }
+    }
+}
+
 impl NetworkKey {
     /// The main SSB network (`ssb-caps` `shs`: `1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=`).
     pub const MAIN_NET: NetworkKey = NetworkKey([
