@@ -1,4 +1,4 @@
-//! Box-stream round trips, the spec §9.2 known answers, every split point, truncation,
+//! Box-stream round trips, the docs/PROTOCOL.md §9.2 known answers, every split point, truncation,
 //! tampering, limits and stickiness.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 

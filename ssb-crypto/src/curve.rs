@@ -1,4 +1,4 @@
-//! X25519 keys and Diffie-Hellman (spec §1.5), for the handshake and private-box.
+//! X25519 keys and Diffie-Hellman (docs/PROTOCOL.md §1.5), for the handshake and private-box.
 
 use core::fmt;
 

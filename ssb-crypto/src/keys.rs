@@ -1,4 +1,4 @@
-//! Ed25519 identities: [`Keypair`], [`PublicKey`], [`Signature`] (spec §0, §1.1).
+//! Ed25519 identities: [`Keypair`], [`PublicKey`], [`Signature`] (docs/PROTOCOL.md §0, §1.1).
 //!
 //! Verification follows libsodium's `crypto_sign_verify_detached` (what every JS peer runs)
 //! rather than plain RFC 8032; see [`PublicKey::verify`].

@@ -1,4 +1,4 @@
-//! Multiserver addresses (spec §7.2), e.g. `net:one.butt.nz:8008~shs:VJM7w1W1…=`.
+//! Multiserver addresses (docs/PROTOCOL.md §7.2), e.g. `net:one.butt.nz:8008~shs:VJM7w1W1…=`.
 //!
 //! The grammar is `multiserver-address`'s: addresses joined by `;`, each a transport and
 //! its transforms joined by `~`, each a name (`[a-z][a-z0-9-]+`) followed by `:`-separated

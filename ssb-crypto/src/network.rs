@@ -1,4 +1,4 @@
-//! The SHS network key (spec §2.1, §7.1): `caps.shs` in `ssb-caps`.
+//! The SHS network key (docs/PROTOCOL.md §2.1, §7.1): `caps.shs` in `ssb-caps`.
 
 use core::fmt;
 use core::str::FromStr;

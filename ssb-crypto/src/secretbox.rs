@@ -1,5 +1,5 @@
 //! NaCl `crypto_secretbox` (XSalsa20-Poly1305) in libsodium's "easy" layout: the 16-byte
-//! Poly1305 tag first, then the ciphertext (spec §0). In-place detached variants serve
+//! Poly1305 tag first, then the ciphertext (docs/PROTOCOL.md §0). In-place detached variants serve
 //! box-stream, which carries the tag and the ciphertext apart.
 
 use alloc::vec::Vec;

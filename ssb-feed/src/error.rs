@@ -3,7 +3,7 @@
 use ssb_legacy_json::ParseError;
 
 /// Why a message was refused. Variants follow `ssb-validate`'s checks in the order it makes
-/// them (spec §5.5.1); [`code`](Self::code) is a stable machine-readable name.
+/// them (docs/PROTOCOL.md §5.5.1); [`code`](Self::code) is a stable machine-readable name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FeedError {

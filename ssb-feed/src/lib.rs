@@ -26,7 +26,7 @@
 //!
 //! # What is checked, in order
 //!
-//! Exactly `ssb-validate`'s `append` (spec §5.5.1), each failure a [`FeedError`] with a
+//! Exactly `ssb-validate`'s `append` (docs/PROTOCOL.md §5.5.1), each failure a [`FeedError`] with a
 //! stable [`code`](FeedError::code): the author is a feed id (`ssb-ref`'s regex); the
 //! signature is canonical base64 + `.sig.` + the author's curve; with a state, `sequence`
 //! is the next one and `previous` the last id (JavaScript loose `!=`, quirks included), and

@@ -1,5 +1,5 @@
 //! Validation of one message, `ssb-validate`'s `append` (in order) and `appendOOO` (out of
-//! order), check for check and in the same order (spec §5.5.1).
+//! order), check for check and in the same order (docs/PROTOCOL.md §5.5.1).
 
 use ssb_crypto::{FeedId, MsgId, PublicKey, Signature, VerifyKey};
 use ssb_legacy_json::{LegacyHasher, Object, Value};

@@ -1,5 +1,5 @@
-//! The worked messages of the spec digest (§9.3), which were checked against libsodium and
-//! node when the digest was written.
+//! The worked messages of the protocol notes (docs/PROTOCOL.md §9.3; the `spec-9.3/*` vectors,
+//! which the JS generator checks against libsodium and node).
 
 use ssb_crypto::Keypair;
 use ssb_feed::{SignCap, Validator, create_message};
@@ -69,7 +69,7 @@ fn spec_messages_validate_with_their_ids() {
 fn re_signing_spec_message_1_gives_its_signature_byte_for_byte() {
     // The digest's author is the key of seed 01 x 32 (`ssb-keys.generate('ed25519',
     // Buffer.alloc(32, 1))` gives this id). Signing the message without its `signature`, in
-    // its own field order (order A: author before sequence), must give the digest's
+    // its own field order (order A: author before sequence), must give the protocol notes'
     // signature exactly (Ed25519 is deterministic), and the whole text must come back.
     let keys = Keypair::from_seed(&[1; 32]);
     let mut msg = ssb_legacy_json::parse(MSG1.as_bytes()).unwrap();
@@ -90,7 +90,7 @@ fn re_signing_spec_message_1_gives_its_signature_byte_for_byte() {
 #[test]
 fn creating_spec_message_1s_content_gives_what_ssb_validate_create_gives() {
     // `create` writes order B (sequence before author), as JS `ssb-validate.create` does, so
-    // re-creating the digest's message 1 gives another text (and signature) than the digest's
+    // re-creating the protocol notes' message 1 gives another text (and signature) than the protocol notes'
     // order-A one. What it must give is JS's: the `create/spec-9.3-message-1` vector, made by
     // ssb-validate.create with the same key, content and timestamp.
     let path =
@@ -118,7 +118,7 @@ fn creating_spec_message_1s_content_gives_what_ssb_validate_create_gives() {
     assert_ne!(
         m.to_signing_string(),
         MSG1,
-        "order B is not the digest's order A"
+        "order B is not the protocol notes' order A"
     );
     let mut v = Validator::new(SignCap::None);
     assert_eq!(

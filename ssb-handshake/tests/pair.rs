@@ -1,4 +1,4 @@
-//! A client and a server driven against each other in memory: the spec §9.1 known answers,
+//! A client and a server driven against each other in memory: the docs/PROTOCOL.md §9.1 known answers,
 //! input split at every possible boundary, leftovers, every failure step, stickiness.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 

@@ -1,5 +1,5 @@
 //! `JSON.stringify(v, null, 2)` and `JSON.stringify(v)`, byte for byte
-//! (SSB-PROTOCOL.md §5.7).
+//! (docs/PROTOCOL.md §5.7).
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -83,7 +83,7 @@ function generate () {
   }
   const addOpen = (id, input) => cases.push({ id: 'open/' + id, op: 'boxstream_open', input, expect: run('boxstream_open', input) })
 
-  // The spec §9.2 key and nonce.
+  // The docs/PROTOCOL.md §9.2 key and nonce.
   addSeal('spec-9.2', {
     key: '1b09decc219671538c81bddc7761450c6f75a083ba2a9febb65212c2068c7f83',
     nonce: 'c1bea72b1b06c117aba5ab1ab0cf41f6af08b4426fe0c1ae',

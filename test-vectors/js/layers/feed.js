@@ -384,8 +384,8 @@ function generate () {
     add('create/type-too-short', 'create', { seed, state: null, content_json: '{"type":"ab"}', timestamp: 1, hmac_key: null })
     add('create/plain-string', 'create', { seed, state: null, content_json: '"hello"', timestamp: 1, hmac_key: null })
     add('create/array-content', 'create', { seed, state: null, content_json: '["post"]', timestamp: 1, hmac_key: null })
-    // The content of the spec digest's message 1 (§9.3), by its author (seed 01 x 32): what
-    // ssb-validate.create writes for it (field order B, so not the digest's order-A text).
+    // The content of the protocol notes' message 1 (docs/PROTOCOL.md §9.3), by its author (seed 01 x 32): what
+    // ssb-validate.create writes for it (field order B, so not the protocol notes' order-A text).
     add('create/spec-9.3-message-1', 'create', { seed: '01'.repeat(32), state: null, content_json: '{"type":"post","text":"hello"}', timestamp: 1514517067954, hmac_key: null })
     add('create/too-large-after-signing', 'create', { seed, state: null, content_json: JSON.stringify({ type: 'post', text: 'a'.repeat(8192 - 230) }), timestamp: 1, hmac_key: null })
     add('create/order-of-index-keys', 'create', { seed, state: null, content_json: '{"type":"test","b":1,"10":2,"2":3,"a":{"1":1,"0":0}}', timestamp: 1, hmac_key: null })
