@@ -20,7 +20,8 @@
 // item, each as JSON. Then the client closes the connection (muxrpc goodbye) and exits 0.
 // On any error (connection, handshake, the call, or a stream ending in an error, after the
 // items it delivered) it prints one line {"error":{"name":...,"message":...}} and exits 1.
-// On the timeout it prints {"error":{"name":"Timeout",...}} and exits 2.
+// On the timeout it prints {"error":{"name":"Timeout",...}} and exits 2; on bad usage it
+// prints a message on stderr and exits 64.
 const pull = require('pull-stream')
 const MultiServer = require('multiserver')
 const Net = require('multiserver/plugins/net')

@@ -226,6 +226,70 @@ startServer((e, ready, laterStdout) => {
     assert.deepStrictEqual(ok(client(A, ['--async', 'whoami', '[]', '--seed', MASTER_SEED])), [{ id: serverId }])
   })
 
+  proxied(A, () => closeServer(laterStdout))
+})
+
+// Over real TCP, through a recording proxy on 127.0.0.1 (which half-closes, so nothing is
+// lost): one whoami call. Frame and packet sizes are known from the request and response
+// JSON, so the byte counts show how each side ends: the client sends its packet-stream
+// goodbye and then closes its socket without a box-stream goodbye; the server answers the
+// goodbye with its own and a box-stream goodbye (layers/session.js records the same).
+function proxied (A, next) {
+  const net = require('net')
+  const port = Number(/^net:127\.0\.0\.1:(\d+)~/.exec(A)[1])
+  const counts = { c2s: 0, s2c: 0 }
+  let open = 0
+  let done = false
+  const timer = setTimeout(() => finishProxy('timed out'), CLIENT_SECONDS * 1000)
+  const proxy = net.createServer((c) => {
+    const s = net.connect(port, '127.0.0.1')
+    open += 2
+    const closed = () => { if (--open === 0) setImmediate(() => finishProxy()) }
+    c.on('data', (b) => { counts.c2s += b.length; s.write(b) })
+    s.on('data', (b) => { counts.s2c += b.length; c.write(b) })
+    c.on('end', () => s.end())
+    s.on('end', () => c.end())
+    c.on('error', () => {})
+    s.on('error', () => {})
+    c.on('close', closed)
+    s.on('close', closed)
+  })
+  let clientStatus = null
+  proxy.listen(0, '127.0.0.1', () => {
+    const via = A.replace(/^net:127\.0\.0\.1:\d+~/, 'net:127.0.0.1:' + proxy.address().port + '~')
+    const child = spawn(process.execPath, [path.join(__dirname, 'client.js'), '--address', via, '--async', 'whoami', '[]',
+      '--seed', MASTER_SEED, '--timeout-seconds', String(CLIENT_SECONDS)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.on('exit', (code) => { clientStatus = code })
+  })
+  function finishProxy (why) {
+    if (done) return
+    done = true
+    clearTimeout(timer)
+    proxy.close()
+    const req = Buffer.byteLength(JSON.stringify({ name: ['whoami'], args: [] }))
+    const res = Buffer.byteLength(JSON.stringify({ id: serverId }))
+    const frame = (n) => 34 + n
+    const expected = {
+      c2s: 64 + 112 + frame(9) + frame(req) + frame(9),
+      s2c: 64 + 80 + frame(9) + frame(res) + frame(9) + 34
+    }
+    recorded.tcp_whoami_bytes = { got: counts, expected, note: 'c2s: handshake, 3 frames (request header, body, goodbye), no box goodbye; s2c: handshake, 3 frames (response header, body, goodbye), box goodbye (34)' }
+    check('over TCP: the client sends no box-stream goodbye; the server sends goodbye and box goodbye', () => {
+      assert.ok(!why, why)
+      assert.deepStrictEqual(counts, expected)
+    })
+    // The client may still be exiting; give it a moment, bounded by the timer above.
+    const wait = setInterval(() => {
+      if (clientStatus === null) return
+      clearInterval(wait)
+      check('over TCP: the client call succeeded', () => assert.strictEqual(clientStatus, 0))
+      next()
+    }, 50)
+    setTimeout(() => { clearInterval(wait); if (clientStatus === null) { check('over TCP: the client exited', () => assert.fail('still running')); next() } }, 5000).unref()
+  }
+}
+
+function closeServer (laterStdout) {
   // Close the server's stdin: it must exit 0 by itself, having printed nothing more.
   const exitTimer = setTimeout(() => {
     failed++
@@ -241,4 +305,4 @@ startServer((e, ready, laterStdout) => {
     finish()
   })
   server.stdin.end()
-})
+}
