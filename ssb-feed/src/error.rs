@@ -27,7 +27,8 @@ pub enum FeedError {
     /// `sequence` is not the previous one plus one (`expected sequence N`).
     #[error("expected sequence {expected}")]
     SequenceMismatch {
-        /// The sequence the feed's state calls for.
+        /// The sequence the feed's state calls for (the state's plus one, saturating at
+        /// `i64::MAX` for a caller-supplied state that large).
         expected: i64,
     },
     /// `previous` is not the id of the feed's last message: a fork.

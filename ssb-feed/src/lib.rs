@@ -55,6 +55,6 @@ pub use create::{CreateError, create_message};
 pub use error::{FeedError, ShapeError};
 pub use types::{FeedState, HmacKey, Kvt, Message, SignCap};
 pub use validate::{
-    MAX_MESSAGE_UTF16, validate_message, validate_next, validate_value, verify_message,
+    MAX_MESSAGE_UTF16, MAX_SIGNED_BYTES, validate_message, validate_next, validate_value, verify_message,
 };
 pub use validator::Validator;
