@@ -66,6 +66,7 @@ pub use error::{FeedError, ShapeError};
 pub use reader::{FeedReader, Framing, FramingError, MAX_ITEM_BYTES, ReadItem};
 pub use types::{FeedState, HmacKey, Kvt, Message, SignCap};
 pub use validate::{
-    MAX_MESSAGE_UTF16, MAX_SIGNED_BYTES, validate_message, validate_next, validate_value, verify_message,
+    MAX_MESSAGE_UTF16, MAX_SIGNED_BYTES, validate_message, validate_next, validate_value,
+    verify_message,
 };
 pub use validator::Validator;

@@ -501,18 +501,24 @@ mod tests {
                 Err(FramingError::EmptyElement)
             ]
         );
-        assert_eq!(all(Framing::Array, b"[,]"), [
-            Err(FramingError::EmptyElement),
-            Err(FramingError::EmptyElement)
-        ]);
+        assert_eq!(
+            all(Framing::Array, b"[,]"),
+            [
+                Err(FramingError::EmptyElement),
+                Err(FramingError::EmptyElement)
+            ]
+        );
         assert_eq!(all(Framing::Array, b""), [Err(FramingError::Empty)]);
         assert_eq!(all(Framing::Array, b" \n"), [Err(FramingError::Empty)]);
         assert_eq!(all(Framing::Array, b"{}"), [Err(FramingError::NotAnArray)]);
-        assert_eq!(all(Framing::Array, b"[1,"), [
-            ok("1"),
-            Err(FramingError::Unterminated)
-        ]);
-        assert_eq!(all(Framing::Array, b"[\"]"), [Err(FramingError::Unterminated)]);
+        assert_eq!(
+            all(Framing::Array, b"[1,"),
+            [ok("1"), Err(FramingError::Unterminated)]
+        );
+        assert_eq!(
+            all(Framing::Array, b"[\"]"),
+            [Err(FramingError::Unterminated)]
+        );
         // A stray closing brace at depth 0 is part of the element (which will not parse).
         assert_eq!(all(Framing::Array, b"[1}]"), [ok("1}")]);
     }
@@ -520,23 +526,23 @@ mod tests {
     #[test]
     fn trailing_data_is_an_error_once() {
         assert_eq!(all(Framing::Array, b"[1]\n \t\r"), [ok("1")]);
-        assert_eq!(all(Framing::Array, b"[1] x [2] y"), [
-            ok("1"),
-            Err(FramingError::TrailingData { offset: 4 })
-        ]);
-        assert_eq!(all(Framing::Auto, b"[][]"), [Err(FramingError::TrailingData {
-            offset: 2
-        })]);
+        assert_eq!(
+            all(Framing::Array, b"[1] x [2] y"),
+            [ok("1"), Err(FramingError::TrailingData { offset: 4 })]
+        );
+        assert_eq!(
+            all(Framing::Auto, b"[][]"),
+            [Err(FramingError::TrailingData { offset: 2 })]
+        );
     }
 
     #[test]
     fn lines() {
         assert_eq!(all(Framing::Lines, b""), []);
-        assert_eq!(all(Framing::Lines, b"a\n\n \r\nb\r\nc"), [
-            ok("a"),
-            ok("b\r"),
-            ok("c")
-        ]);
+        assert_eq!(
+            all(Framing::Lines, b"a\n\n \r\nb\r\nc"),
+            [ok("a"), ok("b\r"), ok("c")]
+        );
         assert_eq!(all(Framing::Lines, b"[1]\n[2]"), [ok("[1]"), ok("[2]")]);
     }
 
@@ -551,7 +557,10 @@ mod tests {
         assert_eq!(all(Framing::Auto, b"\n\n  {}\n"), [ok("  {}")]);
         assert_eq!(all(Framing::Auto, b"\x0c{}\n"), [ok("\x0c{}")]);
         assert_eq!(all(Framing::Auto, b"\n [1]"), [ok("1")]);
-        assert_eq!(all(Framing::Auto, b"\x0c[1]"), [Err(FramingError::NotAnArray)]);
+        assert_eq!(
+            all(Framing::Auto, b"\x0c[1]"),
+            [Err(FramingError::NotAnArray)]
+        );
         assert_eq!(all(Framing::Auto, b" \n\t"), []);
     }
 
@@ -559,21 +568,27 @@ mod tests {
     fn items_are_bounded() {
         let big = "7".repeat(MAX_ITEM_BYTES);
         let input = format!("[{big},{big}8,1]");
-        assert_eq!(all(Framing::Array, input.as_bytes()), [
-            ok(&big),
-            Err(FramingError::ElementTooLarge {
-                limit: MAX_ITEM_BYTES
-            }),
-            ok("1")
-        ]);
+        assert_eq!(
+            all(Framing::Array, input.as_bytes()),
+            [
+                ok(&big),
+                Err(FramingError::ElementTooLarge {
+                    limit: MAX_ITEM_BYTES
+                }),
+                ok("1")
+            ]
+        );
         let input = format!("{big}\n{big}8\n1");
-        assert_eq!(all(Framing::Lines, input.as_bytes()), [
-            ok(&big),
-            Err(FramingError::LineTooLong {
-                limit: MAX_ITEM_BYTES
-            }),
-            ok("1")
-        ]);
+        assert_eq!(
+            all(Framing::Lines, input.as_bytes()),
+            [
+                ok(&big),
+                Err(FramingError::LineTooLong {
+                    limit: MAX_ITEM_BYTES
+                }),
+                ok("1")
+            ]
+        );
         // Pushed one large piece at a time, the reader never holds more than the limit.
         let mut r = FeedReader::new(Framing::Lines);
         let mut rest = input.as_bytes();

@@ -100,7 +100,11 @@ fn huge_states_get_the_js_verdicts() {
             let batch = validate_batch(Some(&state), &[msg.as_bytes()], &SignCap::None);
             let code = |r: Result<_, ssb_feed::FeedError>| r.map_or_else(|e| e.code(), |_| "ok");
             let single = code(single.map(drop));
-            assert_eq!(single, code(appended.map(drop)), "state {s}, sequence {seq}");
+            assert_eq!(
+                single,
+                code(appended.map(drop)),
+                "state {s}, sequence {seq}"
+            );
             let batch = batch.error.as_ref().map_or("ok", |(_, e)| e.code());
             assert_eq!(single, batch, "state {s}, sequence {seq}");
             ours.push((format!("state {s}, sequence {seq}"), single.to_owned()));
@@ -153,7 +157,13 @@ fn huge_states_get_the_js_verdicts() {
         .lines()
         .map(str::to_owned)
         .collect();
-    assert_eq!(js.len(), ours.len(), "node answered {} of {}", js.len(), ours.len());
+    assert_eq!(
+        js.len(),
+        ours.len(),
+        "node answered {} of {}",
+        js.len(),
+        ours.len()
+    );
     let differ: Vec<String> = ours
         .iter()
         .zip(&js)

@@ -133,11 +133,7 @@ fn hostile() -> Vec<(&'static str, Vec<u8>)> {
         }
         bottom.push_str(&format!("\"k{i}\":0"));
     }
-    let deep_objects = format!(
-        "{}{{{bottom}}}{}",
-        "{\"a\":".repeat(249),
-        "}".repeat(249)
-    );
+    let deep_objects = format!("{}{{{bottom}}}{}", "{\"a\":".repeat(249), "}".repeat(249));
     // One string of escapes: newline, control, quote, backslash and a lone surrogate.
     let escapes = format!(
         r#"{{"type":"post","text":"{}"}}"#,
@@ -220,12 +216,20 @@ fn hostile_messages_cost_their_parse_plus_a_constant() {
         assert_eq!(code, js_append, "{name}: in order");
 
         let (r, ooo_peak) = peak_of(|| verify_message(raw, &SignCap::None).map(drop));
-        assert_eq!(r.expect_err("too large").code(), js_ooo, "{name}: out of order");
+        assert_eq!(
+            r.expect_err("too large").code(),
+            js_ooo,
+            "{name}: out of order"
+        );
 
         let mut v = Validator::new(SignCap::None);
         let before = LIVE.load(Ordering::SeqCst);
         let (r, validator_peak) = peak_of(|| v.append(raw).map(drop));
-        assert_eq!(r.expect_err("too large").code(), js_append, "{name}: Validator");
+        assert_eq!(
+            r.expect_err("too large").code(),
+            js_append,
+            "{name}: Validator"
+        );
         let retained = LIVE.load(Ordering::SeqCst).saturating_sub(before);
         drop(v);
 

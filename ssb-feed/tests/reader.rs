@@ -37,7 +37,11 @@ fn read_in_pieces(framing: Framing, input: &[u8], cuts: &[usize]) -> Vec<ReadIte
 }
 
 fn framing() -> impl Strategy<Value = Framing> {
-    prop_oneof![Just(Framing::Auto), Just(Framing::Array), Just(Framing::Lines)]
+    prop_oneof![
+        Just(Framing::Auto),
+        Just(Framing::Array),
+        Just(Framing::Lines)
+    ]
 }
 
 /// Bytes rich in what the reader looks at, usually starting as an array does.
@@ -60,7 +64,11 @@ fn json_value() -> impl Strategy<Value = String> {
         Just("true".to_owned()),
         (-1000i32..1000).prop_map(|n| n.to_string()),
         prop::collection::vec(
-            prop::sample::select(&["a", "]", "[", "{", "}", ",", "\\\"", "\\\\", "é", " ", "\\n"][..]),
+            prop::sample::select(
+                &[
+                    "a", "]", "[", "{", "}", ",", "\\\"", "\\\\", "é", " ", "\\n"
+                ][..]
+            ),
             0..6
         )
         .prop_map(|parts| format!("\"{}\"", parts.concat())),
