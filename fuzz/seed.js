@@ -9,8 +9,6 @@ const targets = {
   crypto_parsers: { layers: ['crypto'], field: (c) => c.input.text },
   legacy_json: { layers: ['legacy-json'], field: (c) => c.input.json_hex ? Buffer.from(c.input.json_hex, 'hex') : c.input.json },
   feed_validate: { layers: ['feed'], field: (c) => c.input.messages },
-  // Key and nonce differ from the fuzz target's, so these only seed the framing paths.
-  boxstream_open: { layers: ['boxstream'], field: (c) => c.input.wire ? Buffer.concat([Buffer.from([34]), Buffer.from(c.input.wire, 'hex')]) : undefined },
   // A client fed a server's messages, and a server fed a client's (roles in the first byte).
   handshake_input: { layers: ['handshake'], field: (c) => c.expect.ok && c.expect.ok.msg2 ? [Buffer.concat([Buffer.from([64]), Buffer.from(c.expect.ok.msg2 + (c.expect.ok.msg4 || ''), 'hex')]), Buffer.concat([Buffer.from([65]), Buffer.from(c.expect.ok.msg1 + (c.expect.ok.msg3 || ''), 'hex')])] : undefined }
 }

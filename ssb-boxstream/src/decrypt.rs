@@ -1,4 +1,5 @@
 //! The receiving side (spec §3.4, §3.5).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;
 
@@ -159,12 +160,14 @@ impl Decryptor {
         if plain.iter().all(|&b| b == 0) {
             return Ok(Header::Goodbye);
         }
-        let len = usize::from(u16::from_be_bytes([plain[0], plain[1]]));
+        let Some(([hi, lo], mac)) = plain.split_first_chunk::<2>() else {
+            return Err(OpenError::HeaderUnauthentic); // unreachable: the plaintext is 18 bytes
+        };
+        let len = usize::from(u16::from_be_bytes([*hi, *lo]));
         if len > MAX_BODY_LEN {
             return Err(OpenError::BodyTooLong { len });
         }
-        let mut mac = [0u8; 16];
-        mac.copy_from_slice(&plain[2..]);
+        let mac: [u8; 16] = mac.try_into().map_err(|_| OpenError::HeaderUnauthentic)?;
         Ok(Header::Body { len, mac })
     }
 
@@ -190,7 +193,7 @@ impl Decryptor {
     /// with `&input[consumed..]` until the input is used up. Bytes after a goodbye are consumed
     /// and ignored. Errors are fatal and sticky.
     pub fn open<'a>(&'a mut self, input: &[u8]) -> Result<Opened<'a>, OpenError> {
-        let mut consumed = 0;
+        let mut consumed = 0usize;
         loop {
             match self.state {
                 State::Failed(e) => return Err(e),
@@ -201,7 +204,9 @@ impl Decryptor {
                     });
                 }
                 State::Header => {
-                    consumed += self.fill(HEADER_LEN, input.get(consumed..).unwrap_or(&[]));
+                    consumed = consumed.saturating_add(
+                        self.fill(HEADER_LEN, input.get(consumed..).unwrap_or(&[])),
+                    );
                     if self.filled < HEADER_LEN {
                         return Ok(Opened {
                             consumed,
@@ -225,7 +230,8 @@ impl Decryptor {
                     }
                 }
                 State::Body { len, mac } => {
-                    consumed += self.fill(len, input.get(consumed..).unwrap_or(&[]));
+                    consumed = consumed
+                        .saturating_add(self.fill(len, input.get(consumed..).unwrap_or(&[])));
                     if self.filled < len {
                         return Ok(Opened {
                             consumed,
@@ -235,7 +241,12 @@ impl Decryptor {
                     self.filled = 0;
                     let key = self.key;
                     let nonce = next(&self.nonce);
-                    if open_in_place(&key, &nonce, &mut self.buf[..len], &mac).is_err() {
+                    // `len <= MAX_BODY_LEN`, checked with the header; the buffer holds more.
+                    let authentic = match self.buf.get_mut(..len) {
+                        Some(body) => open_in_place(&key, &nonce, body, &mac).is_ok(),
+                        None => false,
+                    };
+                    if !authentic {
                         return Err(self.fail(OpenError::BodyUnauthentic));
                     }
                     increment_be(&mut self.nonce);
@@ -243,7 +254,7 @@ impl Decryptor {
                     self.state = State::Header;
                     return Ok(Opened {
                         consumed,
-                        frame: Some(Frame::Data(&self.buf[..len])),
+                        frame: Some(Frame::Data(self.buf.get(..len).unwrap_or(&[]))),
                     });
                 }
             }
@@ -254,9 +265,10 @@ impl Decryptor {
     fn fill(&mut self, want: usize, input: &[u8]) -> usize {
         let take = want.saturating_sub(self.filled).min(input.len());
         let start = self.filled;
-        if let (Some(dst), Some(src)) = (self.buf.get_mut(start..start + take), input.get(..take)) {
+        let end = start.saturating_add(take);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(start..end), input.get(..take)) {
             dst.copy_from_slice(src);
-            self.filled += take;
+            self.filled = end;
             take
         } else {
             0
@@ -298,13 +310,13 @@ impl Decryptor {
             }
             Ok(Header::Body { len, mac }) => {
                 let Some(body) = rest.get_mut(..len) else {
-                    return Ok(InPlace::NeedMore(HEADER_LEN + len));
+                    return Ok(InPlace::NeedMore(HEADER_LEN.saturating_add(len)));
                 };
                 if let Err(e) = self.open_body(body, &mac) {
                     return Err(self.fail(e));
                 }
                 Ok(InPlace::Frame {
-                    consumed: HEADER_LEN + len,
+                    consumed: HEADER_LEN.saturating_add(len),
                     frame: Frame::Data(body),
                 })
             }
@@ -315,8 +327,8 @@ impl Decryptor {
     /// failure).
     pub fn bytes_needed(&self) -> usize {
         match self.state {
-            State::Header => HEADER_LEN - self.filled,
-            State::Body { len, .. } => len - self.filled,
+            State::Header => HEADER_LEN.saturating_sub(self.filled),
+            State::Body { len, .. } => len.saturating_sub(self.filled),
             State::Ended | State::Failed(_) => 0,
         }
     }

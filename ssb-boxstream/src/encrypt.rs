@@ -1,4 +1,5 @@
 //! The sending side (spec §3.3).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;
 
@@ -36,7 +37,8 @@ impl SealError {
 /// Bytes on the wire for `plain_len` bytes of plaintext: one [`HEADER_LEN`]-byte header per
 /// started [`MAX_BODY_LEN`] bytes, plus the bytes themselves (0 for empty input: no frame).
 pub const fn sealed_len(plain_len: usize) -> usize {
-    plain_len + plain_len.div_ceil(MAX_BODY_LEN) * HEADER_LEN
+    // Saturates instead of wrapping for absurd lengths (no buffer is that large anyway).
+    plain_len.saturating_add(plain_len.div_ceil(MAX_BODY_LEN).saturating_mul(HEADER_LEN))
 }
 
 /// Seals one direction of a box stream.
@@ -76,13 +78,16 @@ impl Encryptor {
         if out.len() < required {
             return Err(SealError::BufferTooSmall { required });
         }
-        let mut written = 0;
+        let mut written = 0usize;
         for chunk in plain.chunks(MAX_BODY_LEN) {
-            let Some(frame) = out.get_mut(written..written + HEADER_LEN + chunk.len()) else {
+            let end = written
+                .saturating_add(HEADER_LEN)
+                .saturating_add(chunk.len());
+            let Some(frame) = out.get_mut(written..end) else {
                 return Err(SealError::BufferTooSmall { required });
             };
             self.seal_frame(chunk, frame);
-            written += frame.len();
+            written = end;
         }
         Ok(written)
     }
@@ -95,8 +100,10 @@ impl Encryptor {
         // Header plaintext: body_len (u16 BE) || body MAC, boxed with N; MAC first.
         let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
         let (mac, plain) = header.split_at_mut(16);
-        plain[..2].copy_from_slice(&len.to_be_bytes());
-        plain[2..].copy_from_slice(&body_mac);
+        if let Some((len_be, mac_part)) = plain.split_first_chunk_mut::<2>() {
+            *len_be = len.to_be_bytes();
+            mac_part.copy_from_slice(&body_mac);
+        }
         mac.copy_from_slice(&seal_in_place(&self.key, &self.nonce, plain));
         increment_be(&mut self.nonce);
         increment_be(&mut self.nonce);

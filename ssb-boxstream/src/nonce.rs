@@ -1,5 +1,6 @@
 //! The nonce schedule (spec §3.2): a 24-byte big-endian counter; a data frame uses `N` for its
 //! header and `N + 1` for its body, the next frame starts at `N + 2`.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 /// Adds one to a big-endian counter, carrying towards byte 0; all-`0xff` wraps to all-zero
 /// (as JS `increment-buffer`). Not libsodium's `sodium_increment`, which is little-endian.

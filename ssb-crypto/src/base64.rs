@@ -4,6 +4,7 @@
 //! is always present, and the unused low bits of the last character must be zero, so every
 //! byte string has exactly one accepted spelling. This is what the JS `is-canonical-base64`
 //! regexes in `ssb-ref` accept; `Buffer.from(s, 'base64')` alone would be lenient.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -71,7 +72,7 @@ impl Base64Error {
 
 /// Number of canonical base64 characters for `n` bytes.
 pub const fn encoded_len(n: usize) -> usize {
-    n.div_ceil(3) * 4
+    n.div_ceil(3).saturating_mul(4)
 }
 
 /// Standard padded base64.
@@ -93,7 +94,12 @@ pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], Base64Error> 
             found: text.len(),
         });
     }
-    precheck(text.as_bytes(), (3 - N % 3) % 3)?;
+    let padding = match N % 3 {
+        0 => 0,
+        1 => 2,
+        _ => 1,
+    };
+    precheck(text.as_bytes(), padding)?;
     let mut out = [0u8; N];
     match STANDARD.decode_slice(text, &mut out) {
         Ok(n) if n == N => Ok(out),

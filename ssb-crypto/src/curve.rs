@@ -34,6 +34,17 @@ pub enum ConversionError {
     NotInSubgroup,
 }
 
+impl ConversionError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotAPoint => "curve_not_a_point",
+            Self::SmallOrder => "curve_small_order",
+            Self::NotInSubgroup => "curve_not_in_subgroup",
+        }
+    }
+}
+
 /// A Diffie-Hellman whose result is all zero: the peer's key was of low order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("X25519 result is all zero (low-order public key)")]

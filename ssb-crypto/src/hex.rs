@@ -1,4 +1,5 @@
 //! Hex helpers (keys on command lines and in test vectors).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 
@@ -20,26 +21,30 @@ pub enum HexError {
 }
 
 fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    char::from(c)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// Decodes `text` into exactly `out.len()` bytes.
 pub fn decode_into(text: &str, out: &mut [u8]) -> Result<(), HexError> {
     let t = text.as_bytes();
-    if t.len() != out.len() * 2 {
+    let expected = out.len().saturating_mul(2);
+    if t.len() != expected {
         return Err(HexError::WrongLength {
-            expected: out.len() * 2,
+            expected,
             found: t.len(),
         });
     }
-    for (i, (o, pair)) in out.iter_mut().zip(t.chunks_exact(2)).enumerate() {
-        let hi = nibble(pair[0]).ok_or(HexError::InvalidCharacter(2 * i))?;
-        let lo = nibble(pair[1]).ok_or(HexError::InvalidCharacter(2 * i + 1))?;
+    for ((o, pair), at) in out.iter_mut().zip(t.chunks_exact(2)).zip((0..).step_by(2)) {
+        let &[hi, lo] = pair else {
+            return Err(HexError::WrongLength {
+                expected,
+                found: t.len(),
+            });
+        };
+        let hi = nibble(hi).ok_or(HexError::InvalidCharacter(at))?;
+        let lo = nibble(lo).ok_or(HexError::InvalidCharacter(at.saturating_add(1)))?;
         *o = (hi << 4) | lo;
     }
     Ok(())
@@ -54,11 +59,11 @@ pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
 
 /// Lowercase hex.
 pub fn encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
+    let mut s = String::with_capacity(bytes.len().saturating_mul(2));
     for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 15)]));
+        for d in [b >> 4, b & 15] {
+            s.push(char::from_digit(u32::from(d), 16).unwrap_or('0'));
+        }
     }
     s
 }

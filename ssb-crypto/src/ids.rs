@@ -3,6 +3,7 @@
 //! Parsing is strict: exactly the sigil, exactly 44 characters of canonical base64 and exactly
 //! the suffix. (The JS `ssb-ref` regexes also let any character stand for the `.` before the
 //! suffix and accept `.sha256` on a feed id; such ids can never verify, so we refuse them.)
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;
 use core::str::FromStr;
@@ -52,7 +53,9 @@ impl IdError {
 }
 
 fn parse_sigil(text: &str, sigil: char, suffix: &'static str) -> Result<[u8; 32], IdError> {
-    let expected = 1 + base64::LEN_32 + suffix.len();
+    let expected = base64::LEN_32
+        .saturating_add(suffix.len())
+        .saturating_add(1);
     let body = text
         .strip_prefix(sigil)
         .ok_or(IdError::WrongSigil { expected: sigil })?;

@@ -56,7 +56,7 @@ pub mod secretbox;
 pub use curve::{ConversionError, CurvePublicKey, CurveSecretKey, LowOrderError, SharedSecret};
 pub use ids::{BlobId, FeedId, IdError, MsgId};
 pub use keys::{Keypair, PublicKey, Signature, SignatureError, VerifyKey, has_small_order};
-pub use multiserver::{Address, AddressError, Host, Multiaddress, NetShs};
+pub use multiserver::{Address, AddressError, Host, InviteSeed, Multiaddress, NetShs};
 pub use network::{NetworkKey, NetworkKeyError};
 pub use secret_file::{SecretFileError, parse_secret_file, write_secret_file};
 

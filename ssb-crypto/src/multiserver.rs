@@ -5,12 +5,16 @@
 //! data whose characters are `0x22..=0x39` and `0x3c..=0x7d`, or `!` escaping one of
 //! `! : ; ~`. [`Multiaddress`] holds that generic form; [`NetShs`] is the typed view of the
 //! common `net:HOST:PORT~shs:KEY[:SEED]` address.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::{Ipv4Addr, Ipv6Addr};
 use core::str::FromStr;
+
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::base64::{self, Base64Error};
 use crate::keys::PublicKey;
@@ -62,7 +66,35 @@ pub struct NetShs {
     /// The peer's long-term public key (what the client must know to dial).
     pub key: PublicKey,
     /// An Ed25519 seed to use as our own long-term key (pub invites).
-    pub seed: Option<[u8; 32]>,
+    pub seed: Option<InviteSeed>,
+}
+
+/// The secret Ed25519 seed in an invite address (`…~shs:KEY:SEED`): whoever holds it can act
+/// as the invited identity. Zeroized on drop, compared in constant time, never printed by
+/// `Debug` (the [`NetShs::to_address`] form does contain it).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct InviteSeed(pub [u8; 32]);
+
+impl InviteSeed {
+    /// The seed bytes (secret).
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl PartialEq for InviteSeed {
+    /// Constant time in the seed bytes.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for InviteSeed {}
+
+impl fmt::Debug for InviteSeed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InviteSeed(..)")
+    }
 }
 
 /// Why an address was refused.
@@ -96,6 +128,19 @@ pub enum AddressError {
     },
 }
 
+impl AddressError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLong => "address_too_long",
+            Self::Syntax { .. } => "address_syntax",
+            Self::NotNetShs => "address_not_net_shs",
+            Self::InvalidPort(_) => "address_invalid_port",
+            Self::Key { .. } => "address_invalid_key",
+        }
+    }
+}
+
 fn is_data_char(b: u8) -> bool {
     (0x22..=0x39).contains(&b) || (0x3c..=0x7d).contains(&b)
 }
@@ -115,37 +160,42 @@ impl Parser<'_> {
             reason,
         }
     }
+    /// Moves past `n` bytes (never beyond the input: `pos` only moves over peeked bytes).
+    fn advance(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.s.len());
+    }
     fn name(&mut self) -> Result<String, AddressError> {
         let start = self.pos;
         match self.peek() {
-            Some(b'a'..=b'z') => self.pos += 1,
+            Some(b'a'..=b'z') => self.advance(1),
             _ => return Err(self.err("expected a protocol name starting with a-z")),
         }
         while let Some(b'a'..=b'z' | b'0'..=b'9' | b'-') = self.peek() {
-            self.pos += 1;
+            self.advance(1);
         }
-        if self.pos - start < 2 {
+        if self.pos.saturating_sub(start) < 2 {
             return Err(self.err("protocol names have at least two characters"));
         }
-        Ok(String::from_utf8_lossy(&self.s[start..self.pos]).into_owned())
+        let name = self.s.get(start..self.pos).unwrap_or_default();
+        Ok(String::from_utf8_lossy(name).into_owned())
     }
     fn data(&mut self) -> Result<String, AddressError> {
         let mut out = Vec::new();
         loop {
             match self.peek() {
-                Some(b'!') => match self.s.get(self.pos + 1) {
+                Some(b'!') => match self.s.get(self.pos.saturating_add(1)) {
                     Some(&e @ (b'!' | b'~' | b':' | b';')) => {
                         out.push(e);
-                        self.pos += 2;
+                        self.advance(2);
                     }
                     _ => {
-                        self.pos += 1;
+                        self.advance(1);
                         return Err(self.err("`!` escapes only `!`, `~`, `:` or `;`"));
                     }
                 },
                 Some(b) if is_data_char(b) => {
                     out.push(b);
-                    self.pos += 1;
+                    self.advance(1);
                 }
                 _ => break,
             }
@@ -157,7 +207,7 @@ impl Parser<'_> {
         let name = self.name()?;
         let mut data = Vec::new();
         while self.peek() == Some(b':') {
-            self.pos += 1;
+            self.advance(1);
             data.push(self.data()?);
         }
         Ok(Protocol { name, data })
@@ -165,7 +215,7 @@ impl Parser<'_> {
     fn address(&mut self) -> Result<Address, AddressError> {
         let mut protocols = alloc::vec![self.protocol()?];
         while self.peek() == Some(b'~') {
-            self.pos += 1;
+            self.advance(1);
             protocols.push(self.protocol()?);
         }
         Ok(Address { protocols })
@@ -184,7 +234,7 @@ impl FromStr for Multiaddress {
         };
         let mut addresses = alloc::vec![p.address()?];
         while p.peek() == Some(b';') {
-            p.pos += 1;
+            p.advance(1);
             addresses.push(p.address()?);
         }
         if p.pos != text.len() {
@@ -289,7 +339,7 @@ impl Address {
             error,
         })?;
         let seed = seed
-            .map(|s| base64::decode_array::<32>(s))
+            .map(|s| base64::decode_array::<32>(s).map(InviteSeed))
             .transpose()
             .map_err(|error| AddressError::Key {
                 field: "seed",
@@ -309,7 +359,7 @@ impl NetShs {
     pub fn to_address(&self) -> Address {
         let mut shs = alloc::vec![base64::encode(self.key.as_bytes())];
         if let Some(seed) = &self.seed {
-            shs.push(base64::encode(seed));
+            shs.push(base64::encode(seed.as_bytes()));
         }
         let host = alloc::format!("{}", self.host);
         let mut net: Vec<String> = host.split(':').map(String::from).collect();

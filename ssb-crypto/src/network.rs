@@ -3,12 +3,29 @@
 use core::fmt;
 use core::str::FromStr;
 
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
 use crate::base64::{self, Base64Error};
 
 /// The 32-byte network key (`caps.shs`, a.k.a. `appKey`). Peers with different keys cannot
 /// complete a handshake; the key is never sent on the wire.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// On a private network the key is what keeps outsiders out, so it is handled as a secret:
+/// zeroized on drop, compared in constant time, and `Debug` shows only whether it is
+/// [`MAIN_NET`](Self::MAIN_NET). [`Display`](fmt::Display) prints it (base64, the `caps.json`
+/// form): use it only to write configuration.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct NetworkKey(pub [u8; 32]);
+
+impl PartialEq for NetworkKey {
+    /// Constant time in the key bytes.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for NetworkKey {}
 
 /// Why a network key text was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +37,16 @@ pub enum NetworkKeyError {
     /// Not 64 hex digits, and not canonical base64 of 32 bytes.
     #[error("network key is neither 64 hex digits nor base64 of 32 bytes: {0}")]
     Base64(#[from] Base64Error),
+}
+
+impl NetworkKeyError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidHex => "network_key_invalid_hex",
+            Self::Base64(_) => "network_key_invalid_base64",
+        }
+    }
 }
 
 impl NetworkKey {
@@ -69,6 +96,10 @@ impl fmt::Display for NetworkKey {
 
 impl fmt::Debug for NetworkKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "NetworkKey({self})")
+        if *self == Self::MAIN_NET {
+            f.write_str("NetworkKey(MAIN_NET)")
+        } else {
+            f.write_str("NetworkKey(..)")
+        }
     }
 }

@@ -13,6 +13,7 @@
 //! Writing produces byte for byte what `ssb-keys` writes (`createSync`), comments included,
 //! without a trailing newline. This crate does no I/O: the caller reads and writes the file
 //! (JS creates it with mode `0400` and never overwrites an existing one).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -26,6 +26,16 @@ pub enum OpenError {
     TooShort(usize),
 }
 
+impl OpenError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthentic => "secretbox_unauthentic",
+            Self::TooShort(_) => "secretbox_too_short",
+        }
+    }
+}
+
 fn cipher(key: &[u8; 32]) -> XSalsa20Poly1305 {
     XSalsa20Poly1305::new(key.into())
 }

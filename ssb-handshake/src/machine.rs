@@ -1,4 +1,5 @@
 //! The client and server state machines (spec §2.5, §2.7).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use ssb_crypto::hash::{auth, auth_verify, sha256, sha256_parts};
 use ssb_crypto::secretbox::{open_in_place, seal_in_place};
@@ -88,7 +89,8 @@ struct Secrets {
 pub struct Handshake {
     role: Role,
     state: State,
-    net_key: [u8; 32],
+    /// Zeroized on drop (`NetworkKey` is `ZeroizeOnDrop`).
+    net_key: NetworkKey,
     keypair: Keypair,
     ephemeral: CurveSecretKey,
     /// Client: the server key it dials. Server: the client key, once msg3 proved it.
@@ -148,7 +150,7 @@ impl Handshake {
         Self {
             role,
             state,
-            net_key: net_key.0,
+            net_key,
             keypair: keypair.clone(),
             ephemeral,
             remote_pk,
@@ -246,7 +248,7 @@ impl Handshake {
         if let State::Failed(e) = self.state {
             return Err(e);
         }
-        let mut consumed = 0;
+        let mut consumed = 0usize;
         while let Some(step) = self.expected() {
             let want = step.len().saturating_sub(self.in_filled);
             let take = want.min(input.len());
@@ -254,12 +256,14 @@ impl Handshake {
                 break;
             }
             let (now, rest) = input.split_at(take);
+            // `in_filled + take <= step.len() <= MAX_MESSAGE_LEN` and `consumed <= input.len()`.
             let start = self.in_filled;
-            if let Some(dst) = self.secrets.inbuf.get_mut(start..start + take) {
+            let end = start.saturating_add(take);
+            if let Some(dst) = self.secrets.inbuf.get_mut(start..end) {
                 dst.copy_from_slice(now);
             }
-            self.in_filled += take;
-            consumed += take;
+            self.in_filled = end;
+            consumed = consumed.saturating_add(take);
             input = rest;
             if self.in_filled == step.len() {
                 self.in_filled = 0;
@@ -335,7 +339,7 @@ impl Handshake {
         self.event = None;
         // sig_B = Sign(B_sk, K || sig_A || A_pk || H(ab)); msg4 = SecretBox(key4, 0, sig_B).
         let sig_b = self.sign_parts(&[
-            &self.net_key,
+            self.net_key.as_bytes(),
             &self.secrets.client_auth,
             &self.secrets.ab_hash,
         ]);
@@ -423,11 +427,12 @@ impl Handshake {
 
     fn sign_parts(&self, parts: &[&[u8]]) -> Signature {
         let mut msg = [0u8; 160];
-        let mut n = 0;
+        let mut n = 0usize;
         for p in parts {
-            if let Some(dst) = msg.get_mut(n..n + p.len()) {
+            let end = n.saturating_add(p.len());
+            if let Some(dst) = msg.get_mut(n..end) {
                 dst.copy_from_slice(p);
-                n += p.len();
+                n = end;
             }
         }
         let sig = self.keypair.sign(msg.get(..n).unwrap_or(&[]));
@@ -449,7 +454,7 @@ impl Handshake {
     fn take_hello(&mut self, step: Step, bad: RemoteError) -> Result<(), HandshakeError> {
         let (mac, rest) = split::<32>(&self.secrets.inbuf);
         let (eph, _) = split::<32>(rest);
-        if !auth_verify(&self.net_key, eph, mac) {
+        if !auth_verify(self.net_key.as_bytes(), eph, mac) {
             return Err(HandshakeError::remote(step, bad));
         }
         self.remote_mac = *mac;
@@ -465,13 +470,21 @@ impl Handshake {
 
     /// key3 = H(K || ab || aB).
     fn derive_key3(&mut self) {
-        self.secrets.key3 = sha256_parts(&[&self.net_key, &self.secrets.ab, &self.secrets.a_bl]);
+        self.secrets.key3 = sha256_parts(&[
+            self.net_key.as_bytes(),
+            &self.secrets.ab,
+            &self.secrets.a_bl,
+        ]);
     }
 
     /// key4 = H(K || ab || aB || Ab).
     fn derive_key4(&mut self, a_lb: &[u8; 32]) {
-        self.secrets.key4 =
-            sha256_parts(&[&self.net_key, &self.secrets.ab, &self.secrets.a_bl, a_lb]);
+        self.secrets.key4 = sha256_parts(&[
+            self.net_key.as_bytes(),
+            &self.secrets.ab,
+            &self.secrets.a_bl,
+            a_lb,
+        ]);
     }
 
     /// Client, msg2 received.
@@ -490,7 +503,7 @@ impl Handshake {
         self.derive_key3();
         // sig_A = Sign(A_sk, K || B_pk || H(ab)); msg3 = SecretBox(key3, 0, sig_A || A_pk).
         let sig_a = self.sign_parts(&[
-            &self.net_key,
+            self.net_key.as_bytes(),
             self.remote_pk.as_bytes(),
             &self.secrets.ab_hash,
         ]);
@@ -522,13 +535,13 @@ impl Handshake {
         self.derive_key4(a_lb.as_bytes());
         let (tag, rest) = split_mut::<16>(&mut self.secrets.inbuf);
         let tag = *tag;
-        let body = &mut rest[..64];
+        let (body, _) = split_mut::<64>(rest);
         open_in_place(&self.secrets.key4, &ZERO_NONCE, body, &tag)
             .map_err(|_| reject(AuthFailure::Unauthentic))?;
         let mut sig = [0u8; 64];
         sig.copy_from_slice(body);
         let mut signed = [0u8; 160];
-        signed[..32].copy_from_slice(&self.net_key);
+        signed[..32].copy_from_slice(self.net_key.as_bytes());
         signed[32..128].copy_from_slice(&self.secrets.client_auth);
         signed[128..].copy_from_slice(&self.secrets.ab_hash);
         let verified = self.remote_pk.verify(&signed, &Signature(sig));
@@ -561,7 +574,7 @@ impl Handshake {
         let reject = |f| HandshakeError::remote(step, RemoteError::ClientAuthRejected(f));
         let (tag, rest) = split_mut::<16>(&mut self.secrets.inbuf);
         let tag = *tag;
-        let body = &mut rest[..96];
+        let (body, _) = split_mut::<96>(rest);
         open_in_place(&self.secrets.key3, &ZERO_NONCE, body, &tag)
             .map_err(|_| reject(AuthFailure::Unauthentic))?;
         self.secrets.client_auth.copy_from_slice(body);
@@ -571,7 +584,7 @@ impl Handshake {
         client_pk.copy_from_slice(&self.secrets.client_auth[64..]);
         let client_pk = PublicKey(client_pk);
         let mut signed = [0u8; 96];
-        signed[..32].copy_from_slice(&self.net_key);
+        signed[..32].copy_from_slice(self.net_key.as_bytes());
         signed[32..64].copy_from_slice(self.keypair.public().as_bytes());
         signed[64..].copy_from_slice(&self.secrets.ab_hash);
         client_pk

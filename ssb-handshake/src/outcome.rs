@@ -4,17 +4,28 @@
 use core::fmt;
 
 use ssb_crypto::PublicKey;
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// The key and starting nonce of one box-stream direction. Zeroized on drop; `Debug` shows
 /// neither.
-#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+/// `==` compares in constant time.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct BoxKeys {
     /// The XSalsa20-Poly1305 key, `SHA-256(S || long-term pk of the receiving side)`.
     pub key: [u8; 32],
     /// The first nonce: the first 24 bytes of the receiving side's hello HMAC.
     pub nonce: [u8; 24],
 }
+
+impl PartialEq for BoxKeys {
+    /// Constant time in the key and nonce bytes.
+    fn eq(&self, other: &Self) -> bool {
+        (self.key.ct_eq(&other.key) & self.nonce.ct_eq(&other.nonce)).into()
+    }
+}
+
+impl Eq for BoxKeys {}
 
 impl fmt::Debug for BoxKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

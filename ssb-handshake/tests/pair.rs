@@ -4,8 +4,8 @@
 
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey, PublicKey};
 use ssb_handshake::{
-    AuthFailure, Event, Handshake, HandshakeError, HandshakeOutcome, LocalError, MAX_MESSAGE_LEN,
-    RemoteError, Step,
+    AuthFailure, BoxKeys, Event, Handshake, HandshakeError, HandshakeOutcome, LocalError,
+    MAX_MESSAGE_LEN, RemoteError, Step,
 };
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -432,8 +432,36 @@ fn random_keys_agree_and_debug_hides_secrets() {
     );
     assert_eq!(c.send, s.recv);
     assert_eq!(c.recv, s.send);
-    let dbg = format!("{c:?}");
-    assert!(!dbg.contains(&format!("{:?}", c.send.key)), "{dbg}");
+    // The box keys' bytes must not appear in any form a leaking Debug would print them (the
+    // nonces are not secret: they are HMACs sent in the clear in msg1 and msg2). Whitespace
+    // is ignored so `{:#?}`'s one element per line is searched too.
+    for dbg in [
+        format!("{c:?}"),
+        format!("{c:#?}"),
+        format!("{s:?} {:?}", c.send),
+    ] {
+        let squeezed: String = dbg.chars().filter(|ch| !ch.is_whitespace()).collect();
+        for key in [&c.send.key, &c.recv.key] {
+            for piece in [&key[..], &key[..8], &key[8..16], &key[16..24], &key[24..]] {
+                let hex: String = piece.iter().map(|b| format!("{b:02x}")).collect();
+                let b64 = ssb_crypto::base64::encode(piece);
+                let dec: Vec<String> = piece.iter().map(u8::to_string).collect();
+                let hexlist: Vec<String> = piece.iter().map(|b| format!("{b:x}")).collect();
+                for form in [
+                    hex.clone(),
+                    hex.to_uppercase(),
+                    b64.trim_end_matches('=').to_owned(),
+                    b64.trim_end_matches('=')
+                        .replace('+', "-")
+                        .replace('/', "_"),
+                    dec.join(","),
+                    hexlist.join(","),
+                ] {
+                    assert!(!squeezed.contains(&form), "{dbg} contains {form:?}");
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -466,4 +494,25 @@ fn garbage_never_panics() {
         }
         assert!(!target.is_complete());
     }
+}
+
+#[test]
+fn box_keys_compare_by_value_and_debug_hides_them() {
+    let keys = || BoxKeys {
+        key: core::array::from_fn(|i| 0x20 + u8::try_from(i).unwrap_or(0)),
+        nonce: core::array::from_fn(|i| 0xa0 + u8::try_from(i).unwrap_or(0)),
+    };
+    assert_eq!(keys(), keys());
+    for i in 0..32 {
+        let mut k = keys();
+        k.key[i] ^= 1;
+        assert_ne!(k, keys(), "key byte {i}");
+    }
+    for i in 0..24 {
+        let mut k = keys();
+        k.nonce[i] ^= 1;
+        assert_ne!(k, keys(), "nonce byte {i}");
+    }
+    let dbg = format!("{:?}", keys());
+    assert_eq!(dbg, "BoxKeys(..)");
 }

@@ -19,7 +19,11 @@ function stringify (input) {
   else if (typeof input.json_hex === 'string') text = Buffer.from(input.json_hex, 'hex').toString('utf8')
   else throw new Error('input needs `json` or `json_hex`')
   let v
-  try { v = JSON.parse(text) } catch (e) { return { error: 'syntax' } }
+  // Error class: JSON.parse throwing a SyntaxError -> `syntax` (JS has nothing finer).
+  try { v = JSON.parse(text) } catch (e) {
+    if (e instanceof SyntaxError) return { error: 'syntax' }
+    throw e
+  }
   const signing = JSON.stringify(v, null, 2)
   return {
     ok: {

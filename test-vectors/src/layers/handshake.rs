@@ -95,7 +95,7 @@ fn transcript(input: &Value) -> Result<Outcome, String> {
     let net_key = NetworkKey(hex_array(input, "net_key")?);
     let client_net_key = match input.get("client_net_key") {
         Some(_) => NetworkKey(hex_array(input, "client_net_key")?),
-        None => net_key,
+        None => net_key.clone(),
     };
     let client_kp = Keypair::from_seed(&hex_array(input, "client_seed")?);
     let server_kp = Keypair::from_seed(&hex_array(input, "server_seed")?);

@@ -1,0 +1,70 @@
+//! The bodies of the `cargo fuzz` targets in `fuzz/fuzz_targets/`, one function per target.
+//!
+//! They live here, on stable, so that the same code runs in two places: each nightly fuzz
+//! binary is a one-line call into this crate, and `cargo test` (this crate's
+//! `tests/regressions.rs`) replays every input checked in under `fuzz/regressions/<target>/`
+//! through it, so an input that once broke something stays fixed without nightly.
+//!
+//! Every function takes arbitrary bytes and panics only when a property of the code under
+//! test is violated (that panic is the fuzzer's finding). The list of targets, their limits
+//! and their long runs is in `SECURITY.md`.
+//!
+//! ```
+//! // Any input at all is fine; a panic would be a bug in the crates under test.
+//! for target in ssb_fuzz_harness::TARGETS {
+//!     (target.run)(b"\x05{\"a\":[1,2,3]}");
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+
+mod boxstream;
+mod crypto;
+mod feed;
+mod handshake;
+mod legacy_json;
+
+pub use boxstream::boxstream_open;
+pub use crypto::crypto_parsers;
+pub use feed::feed_validate;
+pub use handshake::{handshake_input, handshake_pair};
+pub use legacy_json::legacy_json;
+
+/// A fuzz target: its name (the `fuzz/fuzz_targets/<name>.rs` binary and the
+/// `fuzz/regressions/<name>/` folder) and its body.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// The cargo-fuzz target name.
+    pub name: &'static str,
+    /// The body: arbitrary bytes in, a panic only on a bug.
+    pub run: fn(&[u8]),
+}
+
+/// Every target, in the order `SECURITY.md` lists them.
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "crypto_parsers",
+        run: crypto_parsers,
+    },
+    Target {
+        name: "legacy_json",
+        run: legacy_json,
+    },
+    Target {
+        name: "feed_validate",
+        run: feed_validate,
+    },
+    Target {
+        name: "boxstream_open",
+        run: boxstream_open,
+    },
+    Target {
+        name: "handshake_input",
+        run: handshake_input,
+    },
+    Target {
+        name: "handshake_pair",
+        run: handshake_pair,
+    },
+];
