@@ -2,8 +2,8 @@ use std::sync::OnceLock;
 
 use ssb_crypto::Keypair;
 use ssb_feed::{
-    FeedError, FeedState, Item, Kvt, Message, SignCap, Validator, create_message,
-    validate_batch, validate_feeds, validate_message,
+    FeedError, FeedState, Item, Kvt, Message, SignCap, Validator, create_message, validate_batch,
+    validate_feeds, validate_message,
 };
 
 /// Messages per author: more than the parallel path's grain (16), so runs of them split
@@ -34,8 +34,14 @@ fn base() -> &'static Base {
                     format!(r#"{{"type":"post","text":"m{i} \"é\" [{a}]","n":{i}}}"#).as_bytes(),
                 )
                 .expect("content");
-                let m = create_message(keys, state.as_ref(), content, 1.5e12 + i as f64, &SignCap::None)
-                    .expect("create");
+                let m = create_message(
+                    keys,
+                    state.as_ref(),
+                    content,
+                    1.5e12 + i as f64,
+                    &SignCap::None,
+                )
+                .expect("create");
                 texts[a].push(m.to_signing_string());
                 ids[a].push(m.id().to_string());
                 state = Some(m.state());
@@ -102,7 +108,11 @@ fn script(data: &[u8]) -> (Vec<Vec<u8>>, u8) {
             5 => {
                 if let [i, tail @ ..] = rest {
                     rest = tail;
-                    items.push(b.texts[a][usize::from(*i) % PER_AUTHOR].clone().into_bytes());
+                    items.push(
+                        b.texts[a][usize::from(*i) % PER_AUTHOR]
+                            .clone()
+                            .into_bytes(),
+                    );
                 }
             }
             // Flip a bit of one byte of the last item (position in the next byte).
@@ -124,10 +134,17 @@ fn script(data: &[u8]) -> (Vec<Vec<u8>>, u8) {
             // The author's next message in a KVT, with its key or a wrong one.
             8 => {
                 let i = take(&mut next, a);
-                let key = if arg & 2 == 0 { &b.ids[a][i] } else { &b.ids[1 - a][i] };
+                let key = if arg & 2 == 0 {
+                    &b.ids[a][i]
+                } else {
+                    &b.ids[1 - a][i]
+                };
                 items.push(
-                    format!(r#"{{"key":"{key}","value":{},"timestamp":1}}"#, b.texts[a][i])
-                        .into_bytes(),
+                    format!(
+                        r#"{{"key":"{key}","value":{},"timestamp":1}}"#,
+                        b.texts[a][i]
+                    )
+                    .into_bytes(),
                 );
             }
             // Drop the last item, or skip a message of the author (a gap).
@@ -193,8 +210,15 @@ pub fn feed_batch(data: &[u8]) {
     assert_eq!(batch.error, error, "first bad index and error");
     assert_eq!(state_view(batch.state.as_ref()), state_view(state.as_ref()));
     assert_eq!(
-        batch.messages.iter().map(|m| view(&Ok(m.clone()))).collect::<Vec<_>>(),
-        messages.iter().map(|m| view(&Ok(m.clone()))).collect::<Vec<_>>()
+        batch
+            .messages
+            .iter()
+            .map(|m| view(&Ok(m.clone())))
+            .collect::<Vec<_>>(),
+        messages
+            .iter()
+            .map(|m| view(&Ok(m.clone())))
+            .collect::<Vec<_>>()
     );
 
     let mut parallel = Validator::new(cap);

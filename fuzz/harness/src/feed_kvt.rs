@@ -55,7 +55,11 @@ pub fn feed_kvt(data: &[u8]) {
         vec![Item::Bytes(json.to_vec())],
         partial,
     );
-    let from_value = validate_feeds(&mut Validator::new(SignCap::None), vec![Item::Value(v)], partial);
+    let from_value = validate_feeds(
+        &mut Validator::new(SignCap::None),
+        vec![Item::Value(v)],
+        partial,
+    );
     assert_eq!(from_bytes.len(), 1);
     assert_eq!(view(&from_bytes[0]), view(&direct));
     assert_eq!(view(&from_value[0]), view(&direct));
