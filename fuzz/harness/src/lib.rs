@@ -22,12 +22,18 @@
 mod boxstream;
 mod crypto;
 mod feed;
+mod feed_batch;
+mod feed_kvt;
+mod feed_reader;
 mod handshake;
 mod legacy_json;
 
 pub use boxstream::boxstream_open;
 pub use crypto::crypto_parsers;
 pub use feed::feed_validate;
+pub use feed_batch::feed_batch;
+pub use feed_kvt::feed_kvt;
+pub use feed_reader::feed_reader;
 pub use handshake::{handshake_input, handshake_pair};
 pub use legacy_json::legacy_json;
 
@@ -54,6 +60,18 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "feed_validate",
         run: feed_validate,
+    },
+    Target {
+        name: "feed_batch",
+        run: feed_batch,
+    },
+    Target {
+        name: "feed_kvt",
+        run: feed_kvt,
+    },
+    Target {
+        name: "feed_reader",
+        run: feed_reader,
     },
     Target {
         name: "boxstream_open",
