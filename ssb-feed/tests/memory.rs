@@ -8,74 +8,26 @@
 //!
 //! Needs node and `test-vectors/js/node_modules` for the JS verdicts (as the differential
 //! test does).
-// `GlobalAlloc` is an unsafe trait: the counting allocator below is the only unsafe code in
-// this crate (the library is `#![forbid(unsafe_code)]`).
-#![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use peak_alloc::PeakAlloc;
 use ssb_crypto::Keypair;
 use ssb_feed::{SignCap, Validator, validate_message, verify_message};
 
-/// Counts live heap bytes and their high-water mark.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-fn grow(n: usize) {
-    let live = LIVE.fetch_add(n, Ordering::SeqCst) + n;
-    PEAK.fetch_max(live, Ordering::SeqCst);
-}
-
-fn shrink(n: usize) {
-    LIVE.fetch_sub(n, Ordering::SeqCst);
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; only counters change.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            grow(layout.size());
-        }
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            grow(layout.size());
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) };
-        shrink(layout.size());
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // While it copies, a reallocation holds both blocks: count the new one first.
-        grow(new_size);
-        // SAFETY: same contract as the caller's.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if p.is_null() {
-            shrink(new_size);
-        } else {
-            shrink(layout.size());
-        }
-        p
-    }
-}
-
+/// Counts live heap bytes and their high-water mark (`peak_alloc`: the system allocator with
+/// two counters; a reallocation counts as a new block plus the old one, so peaks are never
+/// under-counted).
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: PeakAlloc = PeakAlloc;
+
+/// Live heap bytes now.
+fn live() -> usize {
+    ALLOC.current_usage()
+}
 
 /// Measurements must not overlap (the test harness runs tests on several threads).
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -83,10 +35,10 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// Runs `f` and returns its result and the peak of live bytes during it, above the live
 /// bytes before it.
 fn peak_of<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    let base = LIVE.load(Ordering::SeqCst);
-    PEAK.store(base, Ordering::SeqCst);
+    let base = live();
+    ALLOC.reset_peak_usage();
     let r = f();
-    (r, PEAK.load(Ordering::SeqCst).saturating_sub(base))
+    (r, ALLOC.peak_usage().saturating_sub(base))
 }
 
 /// What validation may allocate beyond what parsing the message allocates: the bounded
@@ -223,14 +175,14 @@ fn hostile_messages_cost_their_parse_plus_a_constant() {
         );
 
         let mut v = Validator::new(SignCap::None);
-        let before = LIVE.load(Ordering::SeqCst);
+        let before = live();
         let (r, validator_peak) = peak_of(|| v.append(raw).map(drop));
         assert_eq!(
             r.expect_err("too large").code(),
             js_append,
             "{name}: Validator"
         );
-        let retained = LIVE.load(Ordering::SeqCst).saturating_sub(before);
+        let retained = live().saturating_sub(before);
         drop(v);
 
         println!(
