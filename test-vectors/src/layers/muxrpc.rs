@@ -1,0 +1,219 @@
+//! The `muxrpc` layer: ssb-muxrpc's packet codec against what packet-stream-codec encoded and
+//! decoded.
+
+use serde_json::{Map, Number, Value, json};
+use ssb_muxrpc::{
+    Body, BodyError, BodyType, DecodeError, EncodeError, Flags, Header, PacketDecoder, Progress,
+    encode_goodbye, encode_packet, encoded_len,
+};
+
+use super::{hex, hex_decode, hex_field, ok};
+use crate::Outcome;
+
+pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
+    match op {
+        "packet_encode" => encode(input),
+        "packet_encode_empty" => encode_empty(input),
+        "goodbye_encode" => {
+            let mut out = [0u8; 9];
+            let n = encode_goodbye(&mut out).map_err(|e| e.to_string())?;
+            Ok(ok([("wire", json!(hex(out.get(..n).unwrap_or_default())))]))
+        }
+        "packet_decode" => decode(input),
+        _ => Err(format!("unknown op `{op}`")),
+    }
+}
+
+fn bool_field(input: &Value, name: &str) -> Result<bool, String> {
+    input
+        .get(name)
+        .and_then(Value::as_bool)
+        .ok_or_else(|| format!("input has no boolean field `{name}`"))
+}
+
+fn req_field(input: &Value) -> Result<i32, String> {
+    input
+        .get("req")
+        .and_then(Value::as_i64)
+        .and_then(|r| i32::try_from(r).ok())
+        .ok_or_else(|| "input has no i32 field `req`".to_owned())
+}
+
+/// The vector body: `{hex}` bytes, `{text}` a string, `{json}` another value, `{undefined}`
+/// no value (packet-stream-codec then sends the `end` flag as the JSON body).
+fn body_field(input: &Value, end: bool) -> Result<Body, String> {
+    let b = input.get("body").ok_or("input has no `body`")?;
+    if let Some(h) = b.get("hex") {
+        let bytes = hex_decode(h.as_str().unwrap_or("?")).ok_or("body `hex` is not hex")?;
+        Ok(Body::Binary(bytes))
+    } else if let Some(t) = b.get("text").and_then(Value::as_str) {
+        Ok(Body::Text(t.to_owned()))
+    } else if let Some(v) = b.get("json") {
+        Ok(Body::Json(v.clone()))
+    } else if b.get("undefined") == Some(&Value::Bool(true)) {
+        Ok(if end {
+            Body::Json(Value::Bool(true))
+        } else {
+            Body::undefined()
+        })
+    } else {
+        Err("unknown body form".into())
+    }
+}
+
+fn encode(input: &Value) -> Result<Outcome, String> {
+    let (stream, end) = (bool_field(input, "stream")?, bool_field(input, "end")?);
+    let body = body_field(input, end)?;
+    let (body_type, bytes) = body.encode().map_err(|e| e.to_string())?;
+    let flags = Flags {
+        stream,
+        end,
+        body_type,
+    };
+    let mut wire = vec![0u8; encoded_len(bytes.len())];
+    let n = encode_packet(flags, req_field(input)?, &bytes, &mut wire).map_err(|e| e.to_string())?;
+    wire.truncate(n);
+    Ok(ok([("wire", json!(hex(&wire)))]))
+}
+
+/// JS writes a zero-length body as a header with length 0, which its own decoder reads as a
+/// goodbye. We refuse to encode it (policy); the header JS writes and what our decoder makes of
+/// it are checked against JS.
+fn encode_empty(input: &Value) -> Result<Outcome, String> {
+    let (stream, end) = (bool_field(input, "stream")?, bool_field(input, "end")?);
+    let body_type = match body_field(input, end)? {
+        Body::Binary(b) if b.is_empty() => BodyType::Binary,
+        Body::Text(t) if t.is_empty() => BodyType::Utf8,
+        _ => return Err("packet_encode_empty needs an empty body".into()),
+    };
+    let flags = Flags {
+        stream,
+        end,
+        body_type,
+    };
+    let req = req_field(input)?;
+    match encode_packet(flags, req, &[], &mut [0u8; 64]) {
+        Err(EncodeError::EmptyBody) => {}
+        other => return Ok(Outcome::Error(format!("empty body not refused: {other:?}"))),
+    }
+    let wire = Header {
+        flags,
+        body_len: 0,
+        request: req,
+    }
+    .to_bytes();
+    let mut dec = PacketDecoder::new();
+    let decodes_as = match dec.decode(&wire).map_err(|e| e.to_string())?.progress {
+        Progress::Goodbye(_) => "goodbye",
+        _ => "packet",
+    };
+    Ok(ok([
+        ("wire", json!(hex(&wire))),
+        ("decodes_as", json!(decodes_as)),
+    ]))
+}
+
+/// A JSON value as a JS double would print: every number through `f64`, integral ones
+/// (within the 64-bit integer range) as integers. JSON.parse gives JS the same doubles.
+fn js_numbers(v: Value) -> Value {
+    match v {
+        Value::Number(n) => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            let int = f.fract() == 0.0;
+            if int && f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+                Value::Number(Number::from(f as u64))
+            } else if int && f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+                Value::Number(Number::from(f as i64))
+            } else {
+                Number::from_f64(f).map_or(Value::Null, Value::Number)
+            }
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(js_numbers).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, js_numbers(v))).collect()),
+        v => v,
+    }
+}
+
+fn packet_json(header: &Header, body: Body) -> Value {
+    let body = match body {
+        Body::Binary(b) => json!({ "hex": hex(&b) }),
+        Body::Text(t) => json!({ "text": t }),
+        Body::Json(v) => json!({ "json": js_numbers(v) }),
+    };
+    let mut m = Map::new();
+    m.insert("req".into(), json!(header.request));
+    m.insert("stream".into(), json!(header.flags.stream));
+    m.insert("end".into(), json!(header.flags.end));
+    m.insert("type".into(), json!(header.flags.body_type as u8));
+    m.insert("body".into(), body);
+    Value::Object(m)
+}
+
+fn class(e: DecodeError) -> &'static str {
+    match e {
+        DecodeError::UnknownBodyType { .. } => "unknown_type",
+        DecodeError::Truncated { .. } | DecodeError::NoGoodbye => "truncated",
+        _ => e.code(),
+    }
+}
+
+fn decode(input: &Value) -> Result<Outcome, String> {
+    let wire = hex_field(input, "wire")?;
+    // JS has no body limit; ours is lifted to the whole u32 range to replay it (the decoder
+    // still buffers only the bytes that arrive).
+    let mut dec = PacketDecoder::with_max_body_len(u32::MAX);
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    let mut at = 0usize;
+    if let Some(sizes) = input.get("pieces").and_then(Value::as_array) {
+        for s in sizes {
+            let n = usize::try_from(s.as_u64().ok_or("piece size is not a number")?)
+                .map_err(|e| e.to_string())?;
+            let end = (at + n).min(wire.len());
+            pieces.push(wire.get(at..end).unwrap_or_default());
+            at = end;
+        }
+    }
+    if at < wire.len() || pieces.is_empty() {
+        pieces.push(wire.get(at..).unwrap_or_default());
+    }
+    let mut packets = Vec::new();
+    let mut end = None;
+    'pieces: for mut piece in pieces {
+        loop {
+            let d = match dec.decode(piece) {
+                Ok(d) => d,
+                Err(e) => {
+                    end = Some(class(e));
+                    break 'pieces;
+                }
+            };
+            match d.progress {
+                Progress::Packet(p) => match Body::decode(p.header.flags.body_type, p.body) {
+                    Ok(body) => packets.push(packet_json(&p.header, body)),
+                    Err(BodyError::InvalidJson { .. }) => {
+                        end = Some("invalid_json");
+                        break 'pieces;
+                    }
+                    Err(e) => return Err(e.to_string()),
+                },
+                Progress::Goodbye(_) | Progress::Ended => {
+                    end = Some("goodbye");
+                    break 'pieces;
+                }
+                Progress::NeedMore(_) => {}
+            }
+            piece = piece.get(d.consumed..).unwrap_or_default();
+            if piece.is_empty() {
+                break;
+            }
+        }
+    }
+    let end = match end {
+        Some(e) => e,
+        None => match dec.finish() {
+            Ok(()) => "goodbye",
+            Err(e) => class(e),
+        },
+    };
+    Ok(ok([("packets", Value::Array(packets)), ("end", json!(end))]))
+}
