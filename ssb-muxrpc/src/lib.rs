@@ -17,3 +17,10 @@ pub use codec::{
     encode_packet_to_vec, encoded_len,
 };
 pub use request::{CallType, Request, RequestError, parse_request, request_body};
+mod endpoint;
+pub use endpoint::{
+    Blocked, CallError, Config, DEFAULT_CLOSED_IDS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_CALLS,
+    DEFAULT_MAX_EVENTS, DEFAULT_MAX_STREAMS, DEFAULT_MAX_TRANSMIT_BYTES,
+    DEFAULT_STREAM_QUEUE_BYTES, DEFAULT_STREAM_QUEUE_PACKETS, Endpoint, Event, LocalError,
+    RequestId, Stats, StreamItem,
+};
