@@ -1007,7 +1007,13 @@ impl Endpoint {
         let weight = body.len();
         if header.flags.end {
             s.remote_ended = true;
-            let result = match Body::decode(header.flags.body_type, body) {
+            let decoded = Body::decode(header.flags.body_type, body);
+            // The peer has ended: answer with our end once, as JS does for sources and sinks
+            // (JS stops writing a duplex the peer ended without answering; answering is
+            // what lets a JS peer that ended first release the stream). Like JS, the answer
+            // echoes the peer's end: `true`, or the error object's fields.
+            let reply = (!s.local_ended).then(|| echo_end(&decoded));
+            let result = match decoded {
                 Ok(Body::Json(Value::Bool(true))) => Ok(()),
                 Ok(b) => Err(CallError::Remote(RemoteError::from_body(&b))),
                 Err(e) => Err(CallError::InvalidJson(e)),
@@ -1015,12 +1021,9 @@ impl Endpoint {
             s.queue.push_back((StreamItem::End(result), weight));
             s.queued_bytes += weight;
             self.buffered += weight;
-            // The peer has ended: answer with our end once, as JS does for sources and sinks
-            // (JS stops writing a duplex the peer ended without answering; answering is
-            // what lets a JS peer that ended first release the stream).
-            if !s.local_ended {
+            if let Some(reply) = reply {
                 s.local_ended = true;
-                self.queue_auto(true, true, id, &Body::Json(Value::Bool(true)));
+                self.queue_auto(true, true, id, &reply);
             }
             self.notify_readable(id);
             return;
@@ -1047,6 +1050,26 @@ impl Endpoint {
             }
         }
         self.notify_readable(id);
+    }
+}
+
+/// Our answer to the peer's end, as JS muxrpc's streams give it (`pull-weird.js` ends with
+/// the value it received, `packet-stream`'s `flat` keeps an error's `message`, `name` and
+/// `stack`): `true` for `true`; an object's fields `message`, `name`, `stack` (those present);
+/// `{}` for any other body; `true` if the body could not be read.
+fn echo_end(decoded: &Result<Body, BodyError>) -> Body {
+    match decoded {
+        Ok(Body::Json(Value::Object(o))) => {
+            let mut flat = serde_json::Map::new();
+            for k in ["message", "name", "stack"] {
+                if let Some(v) = o.get(k) {
+                    flat.insert(k.into(), v.clone());
+                }
+            }
+            Body::Json(Value::Object(flat))
+        }
+        Ok(Body::Json(Value::Bool(true))) | Err(_) => Body::Json(Value::Bool(true)),
+        Ok(_) => Body::Json(Value::Object(serde_json::Map::new())),
     }
 }
 

@@ -5,10 +5,13 @@
 // decoder and records every packet it yields and how the stream ended.
 const pull = require('pull-stream')
 const psc = require('packet-stream-codec')
+const muxrpc = require('muxrpc')
 const { detBytes, Rng, hex, unhex } = require('../common')
 
 const description = 'packet-stream: the 9-byte header (flags, u32 BE length, i32 BE request number), binary / UTF-8 / JSON bodies, goodbye, zero-length headers, unknown body type, invalid JSON, input split at arbitrary points, through packet-stream-codec'
 const reference = {
+  muxrpc: require('muxrpc/package.json').version,
+  'packet-stream': require('packet-stream/package.json').version,
   'packet-stream-codec': require('packet-stream-codec/package.json').version,
   'pull-stream': require('pull-stream/package.json').version
 }
@@ -71,8 +74,83 @@ function decode (input) {
   return { packets, end }
 }
 
+// ---- muxrpc sessions ------------------------------------------------------------------
+// A JS muxrpc endpoint serving SERVICE (optionally behind PERMS) is driven packet by packet;
+// after each step every packet it wrote is recorded. Error objects are recorded without
+// their `stack` (a JS stack trace names files on the generating machine).
+const SERVICE_MANIFEST = {
+  hello: 'async', add: 'sync', nothing: 'async', fail: 'async', bytes: 'async', secret: 'async',
+  count: 'source', live: 'source', collect: 'sink', pair: 'duplex', ns: { deep: 'async' }
+}
+const PERMS = { allow: ['hello', 'add', 'nothing', 'fail', 'bytes', 'count', 'live', 'collect', 'pair', 'ns'] }
+// What the peer offers, for the calls the JS endpoint makes itself.
+const PEER_MANIFEST = { whoami: 'async', feed: 'source', upload: 'sink', chat: 'duplex' }
+function service () {
+  return {
+    hello (name, cb) { cb(null, 'hello, ' + name) },
+    add (a, b) { return a + b },
+    nothing (cb) { cb() },
+    fail (cb) { cb(new Error('boom')) },
+    bytes (cb) { cb(null, Buffer.from('abc')) },
+    secret (cb) { cb(null, 'the secret') },
+    count (n) { const v = []; for (let i = 0; i < n; i++) v.push(i); return pull.values(v) },
+    live () { return function never (abort, cb) { if (abort) cb(abort) } },
+    collect () { return pull.drain(() => {}, () => {}) },
+    pair () { return { source: pull.values(['a', 'b']), sink: pull.drain(() => {}, () => {}) } },
+    ns: { deep (cb) { cb(null, 'deep') } }
+  }
+}
+
+function stripStack (m) {
+  const v = m.body.json
+  if (m.end && v && typeof v === 'object' && !Array.isArray(v)) delete v.stack
+  return m
+}
+
+function session (input) {
+  // packet-stream logs the packets it drops ("no stream for incoming msg"); keep that quiet.
+  const log = console.error
+  console.error = () => {}
+  try { return runSession(input) } finally { console.error = log }
+}
+
+function runSession (input) {
+  const rpc = muxrpc(PEER_MANIFEST, SERVICE_MANIFEST, service(), input.perms ? PERMS : null)
+  const queue = []
+  let waiting = null
+  const src = (abort, cb) => {
+    if (abort) return cb(abort)
+    if (queue.length) return cb(null, queue.shift())
+    waiting = cb
+  }
+  pull(src, rpc.stream.sink)
+  let wire = Buffer.alloc(0)
+  pull(rpc.stream.source, pull.drain((b) => { wire = Buffer.concat([wire, b]) }, () => {}))
+  const push = (b) => { if (waiting) { const w = waiting; waiting = null; w(null, b) } else queue.push(b) }
+  const out = []
+  for (const step of input.steps) {
+    if ('in' in step) push(unhex(step.in))
+    else if ('call' in step) {
+      const c = step.call
+      const fn = c.name.reduce((o, k) => o[k], rpc)
+      if (c.type === 'async') fn(...c.args, () => {})
+      else if (c.type === 'source') pull(fn(...c.args), pull.drain(() => {}, () => {}))
+      else if (c.type === 'sink') pull(pull.values(c.data), fn(...c.args, () => {}))
+      else { const d = fn(...c.args); pull(pull.values(c.data), d.sink); pull(d.source, pull.drain(() => {}, () => {})) }
+    } else throw new Error('bad step')
+    const d = decode({ wire: hex(wire) })
+    const packets = d.packets.map(stripStack)
+    // The JS endpoint's goodbye (which its own decoder reports as the end) is a step output.
+    if (d.end === 'goodbye') packets.push('goodbye')
+    out.push(packets)
+    wire = Buffer.alloc(0)
+  }
+  return { out }
+}
+
 function run (op, input) {
   switch (op) {
+    case 'muxrpc_session': return { ok: session(input) }
     case 'packet_encode': return { ok: { wire: encode(input) } }
     case 'packet_encode_empty': {
       const wire = encode(input)
@@ -270,6 +348,68 @@ function generate () {
     ['undefined', 'undefined']
   ]
   badJson.forEach(([name, s]) => addDecode('invalid-json/' + name, Buffer.concat([oneJson, rawJson(Buffer.from(s)), oneJson, bye])))
+
+  // ---- muxrpc sessions ----
+  // A packet the peer sends: strings as text, `{hex}` as bytes, anything else as JSON.
+  const asBody = (v) => typeof v === 'string' ? { text: v } : v && typeof v === 'object' && Object.keys(v).length === 1 && 'hex' in v ? v : { json: v }
+  const P = (req, value, o) => ({ in: encode(Object.assign({ req, stream: false, end: false, body: asBody(value) }, o)) })
+  const ask = (req, name, args) => P(req, { name, args })
+  const open = (req, name, args, type) => P(req, { name, args, type }, { stream: true })
+  const data = (req, value) => P(req, value, { stream: true })
+  const end = (req, value = true) => P(req, value, { stream: true, end: true })
+  const goodbye = { in: '000000000000000000' }
+  const call = (type, name, args, dataIn) => ({ call: { type, name, args, data: dataIn || [] } })
+  const sessions = [
+    ['async/string-answer-is-type-1', [ask(1, ['hello'], ['jim'])]],
+    ['async/sync-method', [ask(1, ['add'], [2, 3])]],
+    ['async/undefined-answer-is-false', [ask(1, ['nothing'], [])]],
+    ['async/error-answer', [ask(1, ['fail'], [])]],
+    ['async/buffer-answer-is-type-0', [ask(1, ['bytes'], [])]],
+    ['async/name-as-plain-string', [ask(1, 'hello', ['str'])]],
+    ['async/nested-name', [ask(1, ['ns', 'deep'], [])]],
+    ['async/type-field-ignored', [P(1, { name: ['hello'], args: ['t'], type: 'source' })]],
+    ['async/unknown-method', [ask(1, ['nope'], []), ask(2, ['nope', 'x'], []), ask(3, 'manifest', []), ask(4, ['hello', 'x'], [])]],
+    ['async/stream-method-called-async', [ask(1, ['count'], [2]), ask(2, ['pair'], [])]],
+    ['async/args-not-array', [P(1, { name: ['hello'], args: 'x' }), P(2, { name: ['hello'] }), P(3, { name: ['hello'], args: { 0: 'a' } })]],
+    ['async/many-in-flight', [ask(1, ['hello'], ['a']), ask(3, ['add'], [1, 1]), ask(2, ['fail'], []), ask(7, ['nothing'], [])]],
+    ['source/values-then-end', [open(1, ['count'], [3], 'source'), end(1)]],
+    ['source/empty', [open(1, ['count'], [0], 'source'), end(1)]],
+    ['source/requester-aborts', [open(1, ['live'], [], 'source'), end(1)]],
+    ['source/requester-aborts-with-error', [open(1, ['live'], [], 'source'), end(1, { message: 'stop', name: 'Error' })]],
+    ['source/unknown', [open(1, ['nope'], [], 'source'), end(1)]],
+    ['source/async-method-as-source', [open(1, ['hello'], [], 'source'), end(1)]],
+    ['source/sync-method-as-source', [open(1, ['add'], [], 'source'), end(1)]],
+    ['source/no-args', [P(1, { name: ['count'], type: 'source' }, { stream: true }), end(1)]],
+    ['sink/data-then-end', [open(1, ['collect'], [], 'sink'), data(1, 1), data(1, 'two'), data(1, { hex: '03' }), end(1)]],
+    ['sink/end-at-once', [open(1, ['collect'], [], 'sink'), end(1)]],
+    ['sink/unknown', [open(1, ['nothere'], [], 'sink'), end(1)]],
+    ['duplex/responder-ends-first', [open(1, ['pair'], [], 'duplex'), data(1, 'x'), end(1)]],
+    ['duplex/unknown', [open(1, ['chat'], [], 'duplex'), end(1)]],
+    ['stream/unsupported-type', [open(1, ['count'], [], 'async'), open(2, ['count'], [], 'weird'), P(3, { name: ['count'], args: [] }, { stream: true })]],
+    ['stream/several-open-at-once', [open(1, ['collect'], [], 'sink'), open(2, ['count'], [2], 'source'), ask(3, ['hello'], ['c']), data(1, 'x'), open(4, ['live'], [], 'source'), end(2), end(4), end(1)]],
+    ['ignored/unknown-response-numbers', [P(-1, 5), P(-9, 'x', { stream: true }), P(-9, true, { stream: true, end: true }), P(-2147483648, 1)]],
+    ['ignored/one-way-message', [P(0, { name: ['hello'], args: ['m'] })]],
+    ['calls/async', [call('async', ['whoami'], []), P(-1, { id: '@peer' }), call('async', ['whoami'], []), P(-2, { message: 'nope', name: 'Error' }, { end: true })]],
+    ['calls/source', [call('source', ['feed'], [{ live: false }]), data(-1, 1), data(-1, { text: 'two' }), end(-1)]],
+    ['calls/sink', [call('sink', ['upload'], [], [1, 2, 'three']), end(-1)]],
+    ['calls/duplex', [call('duplex', ['chat'], [{ v: 1 }], ['hi']), data(-1, 'hey'), end(-1)]],
+    ['calls/both-directions-same-numbers', [call('async', ['whoami'], []), ask(1, ['hello'], ['both']), call('source', ['feed'], []), open(2, ['count'], [1], 'source'), P(-1, 'me'), data(-2, 7), end(-2), end(2)]],
+    ['goodbye/idle', [goodbye]],
+    ['goodbye/with-open-streams', [open(1, ['live'], [], 'source'), call('source', ['feed'], []), goodbye]],
+    ['goodbye/after-traffic', [ask(1, ['hello'], ['x']), open(2, ['count'], [1], 'source'), end(2), goodbye]]
+  ]
+  for (const [name, steps] of sessions) {
+    add('session/' + name, 'muxrpc_session', { perms: false, steps })
+  }
+  // Behind an allow list (what anonymous peers of an ssb-server get).
+  const permSessions = [
+    ['allowed', [ask(1, ['hello'], ['p']), ask(2, ['ns', 'deep'], [])]],
+    ['not-allowed', [ask(1, ['secret'], []), ask(2, ['nope', 'x'], []), open(3, ['ebt', 'replicate'], [{ version: 3 }], 'duplex'), end(3)]],
+    ['allowed-but-missing', [ask(1, ['hello', 'x'], []), open(2, ['count', 'x'], [], 'source'), end(2)]]
+  ]
+  for (const [name, steps] of permSessions) {
+    add('session/perms/' + name, 'muxrpc_session', { perms: true, steps })
+  }
   return cases
 }
 

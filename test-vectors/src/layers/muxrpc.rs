@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Number, Value, json};
 use ssb_muxrpc::{
-    Body, BodyError, BodyType, DecodeError, EncodeError, Flags, Header, PacketDecoder, Progress,
-    encode_goodbye, encode_packet, encoded_len,
+    Body, BodyError, BodyType, CallType, DecodeError, EncodeError, Endpoint, Event, Flags, Header,
+    PacketDecoder, Progress, RemoteError, RequestId, encode_goodbye, encode_packet, encoded_len,
 };
 
 use super::{hex, hex_decode, hex_field, ok};
@@ -20,6 +20,7 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
             Ok(ok([("wire", json!(hex(out.get(..n).unwrap_or_default())))]))
         }
         "packet_decode" => decode(input),
+        "muxrpc_session" => session(input),
         _ => Err(format!("unknown op `{op}`")),
     }
 }
@@ -157,14 +158,14 @@ fn class(e: DecodeError) -> &'static str {
     }
 }
 
-fn decode(input: &Value) -> Result<Outcome, String> {
-    let wire = hex_field(input, "wire")?;
+/// Decodes wire bytes into the vector's packet list and end.
+fn decode_wire(wire: &[u8], sizes: Option<&Vec<Value>>) -> Result<(Vec<Value>, &'static str), String> {
     // JS has no body limit; ours is lifted to the whole u32 range to replay it (the decoder
     // still buffers only the bytes that arrive).
     let mut dec = PacketDecoder::with_max_body_len(u32::MAX);
     let mut pieces: Vec<&[u8]> = Vec::new();
     let mut at = 0usize;
-    if let Some(sizes) = input.get("pieces").and_then(Value::as_array) {
+    if let Some(sizes) = sizes {
         for s in sizes {
             let n = usize::try_from(s.as_u64().ok_or("piece size is not a number")?)
                 .map_err(|e| e.to_string())?;
@@ -215,5 +216,174 @@ fn decode(input: &Value) -> Result<Outcome, String> {
             Err(e) => class(e),
         },
     };
+    Ok((packets, end))
+}
+
+fn decode(input: &Value) -> Result<Outcome, String> {
+    let wire = hex_field(input, "wire")?;
+    let (packets, end) = decode_wire(&wire, input.get("pieces").and_then(Value::as_array))?;
     Ok(ok([("packets", Value::Array(packets)), ("end", json!(end))]))
+}
+
+// ---- muxrpc sessions ------------------------------------------------------------------
+
+/// The JS generator's test service (`SERVICE_MANIFEST` in `js/layers/muxrpc.js`): the type of
+/// each method (`sync` methods are called as async).
+fn service_type(name: &[String]) -> Option<&'static str> {
+    let name: Vec<&str> = name.iter().map(String::as_str).collect();
+    Some(match name.as_slice() {
+        ["hello" | "nothing" | "fail" | "bytes" | "secret"] | ["ns", "deep"] => "async",
+        ["add"] => "sync",
+        ["count" | "live"] => "source",
+        ["collect"] => "sink",
+        ["pair"] => "duplex",
+        _ => return None,
+    })
+}
+
+/// The generator's allow list (`PERMS`): a path is allowed when its first element is listed.
+const ALLOWED: [&str; 10] = [
+    "hello", "add", "nothing", "fail", "bytes", "count", "live", "collect", "pair", "ns",
+];
+
+/// Answers one request as the generator's JS service does, using the endpoint's API.
+fn serve(ep: &mut Endpoint, perms: bool, id: RequestId, req: &ssb_muxrpc::Request) -> Result<(), String> {
+    let e = |x: ssb_muxrpc::LocalError| x.to_string();
+    if perms && !req.name.first().is_some_and(|n| ALLOWED.contains(&n.as_str())) {
+        return ep.reject(id, RemoteError::not_allowed(&req.name)).map_err(e);
+    }
+    let has = match (req.kind, service_type(&req.name)) {
+        (CallType::Async, Some("async" | "sync")) => true,
+        (k, Some(t)) => k.as_str() == t,
+        (_, None) => false,
+    };
+    if !has {
+        return ep
+            .reject(id, RemoteError::no_such_method(req.kind, &req.name))
+            .map_err(e);
+    }
+    let arg = |i: usize| req.args.get(i).cloned().unwrap_or(Value::Null);
+    match req.name.join(".").as_str() {
+        "hello" => {
+            let who = arg(0).as_str().unwrap_or_default().to_owned();
+            ep.respond(id, Ok(Body::Text(format!("hello, {who}")))).map_err(e)
+        }
+        "add" => {
+            let sum = arg(0).as_i64().unwrap_or(0) + arg(1).as_i64().unwrap_or(0);
+            ep.respond(id, Ok(Body::json(sum))).map_err(e)
+        }
+        "nothing" => ep.respond(id, Ok(Body::undefined())).map_err(e),
+        "fail" => ep.respond(id, Err(RemoteError::new("boom"))).map_err(e),
+        "bytes" => ep.respond(id, Ok(Body::Binary(b"abc".to_vec()))).map_err(e),
+        "secret" => ep.respond(id, Ok(Body::Text("the secret".into()))).map_err(e),
+        "ns.deep" => ep.respond(id, Ok(Body::Text("deep".into()))).map_err(e),
+        "count" => {
+            for i in 0..arg(0).as_u64().unwrap_or(0) {
+                ep.send(id, Body::json(i)).map_err(e)?;
+            }
+            ep.end(id).map_err(e)
+        }
+        "pair" => {
+            ep.send(id, Body::Text("a".into())).map_err(e)?;
+            ep.send(id, Body::Text("b".into())).map_err(e)?;
+            ep.end(id).map_err(e)
+        }
+        // `live` never produces; `collect` drains.
+        _ => Ok(()),
+    }
+}
+
+/// A value the JS app writes: strings as text, anything else as JSON.
+fn app_body(v: &Value) -> Body {
+    match v {
+        Value::String(s) => Body::Text(s.clone()),
+        v => Body::Json(v.clone()),
+    }
+}
+
+/// What the comparison ignores: an error object's `stack` (JS's names files of the machine
+/// that generated it) and the `"type":"async"` this crate adds to async requests (JS omits
+/// it; go-muxrpc and others accept or require it).
+fn normalise(mut p: Value) -> Value {
+    let (req, stream, end) = (
+        p.get("req").and_then(Value::as_i64).unwrap_or(0),
+        p.get("stream") == Some(&Value::Bool(true)),
+        p.get("end") == Some(&Value::Bool(true)),
+    );
+    if let Some(Value::Object(o)) = p.pointer_mut("/body/json") {
+        if end {
+            o.remove("stack");
+        } else if req > 0 && !stream && o.get("type") == Some(&json!("async")) {
+            o.remove("type");
+        }
+    }
+    p
+}
+
+fn session(input: &Value) -> Result<Outcome, String> {
+    let perms = input.get("perms").and_then(Value::as_bool).unwrap_or(false);
+    let steps = input
+        .get("steps")
+        .and_then(Value::as_array)
+        .ok_or("input has no array `steps`")?;
+    let mut ep = Endpoint::default();
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    for step in steps {
+        if let Some(h) = step.get("in") {
+            let bytes = hex_decode(h.as_str().unwrap_or("?")).ok_or("step `in` is not hex")?;
+            let n = ep.handle_input(&bytes).map_err(|e| e.to_string())?;
+            if n != bytes.len() {
+                return Err("the endpoint did not take the whole step".into());
+            }
+        } else if let Some(c) = step.get("call") {
+            let kind = match c.get("type").and_then(Value::as_str) {
+                Some("async") => CallType::Async,
+                Some("source") => CallType::Source,
+                Some("sink") => CallType::Sink,
+                Some("duplex") => CallType::Duplex,
+                _ => return Err("bad call type".into()),
+            };
+            let name: Vec<String> = c
+                .get("name")
+                .and_then(Value::as_array)
+                .ok_or("call has no name")?
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect();
+            let args = c.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
+            let id = ep.call(kind, &name, args).map_err(|e| e.to_string())?;
+            if matches!(kind, CallType::Sink | CallType::Duplex) {
+                for d in c.get("data").and_then(Value::as_array).into_iter().flatten() {
+                    ep.send(id, app_body(d)).map_err(|e| e.to_string())?;
+                }
+                ep.end(id).map_err(|e| e.to_string())?;
+            }
+        } else {
+            return Err("unknown step".into());
+        }
+        // The application: answer requests, read every stream.
+        while let Some(ev) = ep.poll_event() {
+            match ev {
+                Event::Request { id, request } => serve(&mut ep, perms, id, &request)?,
+                Event::Readable(id) => while ep.read(id).is_some() {},
+                Event::Response { .. } | Event::Goodbye => {}
+            }
+        }
+        let mut wire = Vec::new();
+        loop {
+            let n = ep.poll_transmit(&mut buf);
+            if n == 0 {
+                break;
+            }
+            wire.extend_from_slice(buf.get(..n).unwrap_or_default());
+        }
+        let (packets, end) = decode_wire(&wire, None)?;
+        let mut packets: Vec<Value> = packets.into_iter().map(normalise).collect();
+        if end == "goodbye" {
+            packets.push(json!("goodbye"));
+        }
+        out.push(Value::Array(packets));
+    }
+    Ok(ok([("out", Value::Array(out))]))
 }
