@@ -552,8 +552,8 @@ impl Endpoint {
     }
 
     /// Forgets a stream or one of our pending async calls: ends the stream first if we have
-    /// not (unless the connection is closing), drops its unread items, and ignores whatever
-    /// the peer still sends for it.
+    /// not (unless a goodbye was sent; the end is queued even when the transmit queue is
+    /// full), drops its unread items, and ignores whatever the peer still sends for it.
     pub fn abandon(&mut self, id: RequestId) -> Result<(), LocalError> {
         if let RequestId::Local(n) = id {
             if self.pending.remove(&n) {
@@ -563,8 +563,10 @@ impl Endpoint {
         let Some(s) = self.streams.get(&id) else {
             return Err(LocalError::UnknownRequest(id));
         };
-        if !s.local_ended && self.check_can_send().is_ok() {
-            let _ = self.queue_packet(true, true, id, &Body::Json(Value::Bool(true)));
+        if !s.local_ended {
+            // Sent even over the transmit limit: one small packet per stream, and the peer
+            // must learn that we are gone.
+            self.queue_auto(true, true, id, &Body::Json(Value::Bool(true)));
         }
         if let Some(s) = self.streams.get_mut(&id) {
             s.local_ended = true;
@@ -614,6 +616,11 @@ impl Endpoint {
     /// The peer's async calls awaiting our answers.
     pub fn incoming_calls(&self) -> usize {
         self.incoming.len()
+    }
+
+    /// Events waiting for [`poll_event`](Self::poll_event).
+    pub fn queued_events(&self) -> usize {
+        self.events.len()
     }
 
     /// Body bytes held in events and stream queues.

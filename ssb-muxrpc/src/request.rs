@@ -100,6 +100,22 @@ impl RequestError {
     }
 }
 
+/// The most of a malformed request quoted back in the error answer (JS quotes it whole):
+/// bounds the answer a peer's garbage can make us send.
+pub const MAX_QUOTED_REQUEST: usize = 1024;
+
+fn shorten(mut s: String) -> String {
+    if s.len() > MAX_QUOTED_REQUEST {
+        let mut cut = MAX_QUOTED_REQUEST;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
 /// How JS prints a value inside a template string, for the request errors JS words itself.
 fn js_template(v: Option<&Value>) -> String {
     match v {
@@ -131,9 +147,9 @@ pub fn parse_request(stream: bool, body: &Body) -> Result<Request, (RequestError
             Body::Binary(b) => utf8_lossy(b).into_owned(),
             Body::Json(_) => String::new(),
         };
-        return Err((RequestError::NotJson, shown));
+        return Err((RequestError::NotJson, shorten(shown)));
     };
-    let shown = || utf8_lossy(&json_bytes(v)).into_owned();
+    let shown = || shorten(utf8_lossy(&json_bytes(v)).into_owned());
     let Value::Object(o) = v else {
         return Err((RequestError::NotAnObject, shown()));
     };
@@ -141,7 +157,10 @@ pub fn parse_request(stream: bool, body: &Body) -> Result<Request, (RequestError
         let t = o.get("type");
         match t.and_then(Value::as_str).and_then(CallType::stream_from_str) {
             Some(k) => k,
-            None => return Err((RequestError::UnsupportedStreamType(js_template(t)), shown())),
+            None => {
+                let t = shorten(js_template(t));
+                return Err((RequestError::UnsupportedStreamType(t), shown()));
+            }
         }
     } else {
         CallType::Async
@@ -170,7 +189,8 @@ pub fn parse_request(stream: bool, body: &Body) -> Result<Request, (RequestError
 
 impl RequestError {
     /// The error object sent back for a request that failed to parse; `shown` is the request
-    /// as compact JSON (the second half of [`parse_request`]'s error). Where JS words the
+    /// as compact JSON (the second half of [`parse_request`]'s error, cut after
+    /// [`MAX_QUOTED_REQUEST`] bytes). Where JS words the
     /// failure itself, these are its texts: `invalid request, args should be array, was:
     /// <json>` and `unsupported stream type: <type>`.
     pub fn to_remote_error(&self, shown: &str) -> crate::RemoteError {
