@@ -20,7 +20,13 @@ fn item(p: &Progress<'_>) -> Option<Item> {
             assert_eq!(p.body.len(), h.body_len as usize);
             // Interpreting the body never panics either.
             let _ = Body::decode(h.flags.body_type, p.body);
-            Some(Item::Packet(h.flags.body_type as u8, h.flags.stream, h.flags.end, h.request, p.body.to_vec()))
+            Some(Item::Packet(
+                h.flags.body_type as u8,
+                h.flags.stream,
+                h.flags.end,
+                h.request,
+                p.body.to_vec(),
+            ))
         }
         Progress::Goodbye(_) => Some(Item::Goodbye),
         Progress::NeedMore(_) | Progress::Ended => None,

@@ -10,7 +10,12 @@ use ssb_muxrpc::{
     encode_packet_to_vec,
 };
 
-const KINDS: [CallType; 4] = [CallType::Async, CallType::Source, CallType::Sink, CallType::Duplex];
+const KINDS: [CallType; 4] = [
+    CallType::Async,
+    CallType::Source,
+    CallType::Sink,
+    CallType::Duplex,
+];
 
 fn body_for(sel: u8, arg: u8) -> (BodyType, Vec<u8>) {
     let kind = KINDS[usize::from(arg % 4)].as_str();
@@ -62,7 +67,11 @@ fuzz_target!(|data: &[u8]| {
                     2 => [0, i32::MIN, i32::MAX, -1][usize::from(d / 4 % 4)],
                     _ => i32::from(d / 4 % 8) + 1,
                 };
-                let flags = Flags { stream: a & 0x10 != 0, end: a & 0x20 != 0, body_type };
+                let flags = Flags {
+                    stream: a & 0x10 != 0,
+                    end: a & 0x20 != 0,
+                    body_type,
+                };
                 let _ = encode_packet_to_vec(flags, req, &body, &mut inbox);
             }
             // Raw bytes from the peer (garbage, partial headers, goodbyes).
@@ -139,8 +148,15 @@ fuzz_target!(|data: &[u8]| {
         assert!(ep.open_streams() <= 2 * cfg.max_streams);
         assert!(ep.pending_calls() <= cfg.max_pending_calls);
         assert!(ep.incoming_calls() <= cfg.max_incoming_calls);
-        assert!(ep.queued_events() <= cfg.max_events + cfg.max_pending_calls + 2 * cfg.max_streams + 2);
+        assert!(
+            ep.queued_events() <= cfg.max_events + cfg.max_pending_calls + 2 * cfg.max_streams + 2
+        );
         assert!(ep.buffered_bytes() <= cfg.max_buffered_bytes + 2 * cfg.max_body_len as usize);
-        assert!(ep.transmit_len() <= cfg.max_transmit_bytes + 3 * (ssb_muxrpc::MAX_QUOTED_REQUEST + 200) + 16 * 2 * cfg.max_streams);
+        assert!(
+            ep.transmit_len()
+                <= cfg.max_transmit_bytes
+                    + 3 * (ssb_muxrpc::MAX_QUOTED_REQUEST + 200)
+                    + 16 * 2 * cfg.max_streams
+        );
     }
 });

@@ -64,10 +64,17 @@ pub fn utf8_lossy(bytes: &[u8]) -> Cow<'_, str> {
 /// Parses a JSON body as JS does (`JSON.parse(buffer.toString())`): lossy UTF-8 first, then
 /// JSON. See [`quirks`](crate::quirks) for the few texts JS accepts and serde_json does not.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, BodyError> {
-    serde_json::from_str(&utf8_lossy(bytes)).map_err(|e| BodyError::InvalidJson {
+    let invalid = |e: serde_json::Error| BodyError::InvalidJson {
         line: e.line(),
         column: e.column(),
-    })
+    };
+    // Valid UTF-8 (nearly always) parses in one pass; only input serde_json refuses is
+    // checked for invalid UTF-8 and, if it has some, parsed again after the lossy decoding.
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) if core::str::from_utf8(bytes).is_ok() => Err(invalid(e)),
+        Err(_) => serde_json::from_str(&utf8_lossy(bytes)).map_err(invalid),
+    }
 }
 
 impl Body {

@@ -371,7 +371,8 @@ impl PacketDecoder {
         let mut consumed = 0;
         if self.state == State::Header {
             let take = (HEADER_LEN - self.buf.len()).min(input.len());
-            self.buf.extend_from_slice(input.get(..take).unwrap_or_default());
+            self.buf
+                .extend_from_slice(input.get(..take).unwrap_or_default());
             consumed = take;
             let Some(head) = self.buf.first_chunk::<HEADER_LEN>() else {
                 return Ok(Decoded {
@@ -406,7 +407,8 @@ impl PacketDecoder {
         let take = (len - have).min(rest.len());
         // Grow by what arrived, never by what the header announced.
         self.buf.reserve_exact(take);
-        self.buf.extend_from_slice(rest.get(..take).unwrap_or_default());
+        self.buf
+            .extend_from_slice(rest.get(..take).unwrap_or_default());
         consumed += take;
         let have = have + take;
         if have < len {

@@ -725,11 +725,8 @@ impl Endpoint {
             end,
             body_type,
         };
-        encode_packet_to_vec(flags, id.outgoing_number(), &bytes, &mut self.tx).map_err(|_| {
-            BodyError::TooLong {
-                len: bytes.len(),
-            }
-        })
+        encode_packet_to_vec(flags, id.outgoing_number(), &bytes, &mut self.tx)
+            .map_err(|_| BodyError::TooLong { len: bytes.len() })
     }
 
     /// A packet the endpoint sends on its own (an answer to peer misbehaviour or to the
@@ -925,7 +922,9 @@ impl Endpoint {
                 if self.pending.remove(&n) {
                     let result = match Body::decode(header.flags.body_type, body) {
                         Err(e) => Err(CallError::InvalidJson(e)),
-                        Ok(b) if header.flags.end => Err(CallError::Remote(RemoteError::from_body(&b))),
+                        Ok(b) if header.flags.end => {
+                            Err(CallError::Remote(RemoteError::from_body(&b)))
+                        }
                         Ok(b) => Ok(b),
                     };
                     self.push_event(Event::Response { id, result }, body.len());
@@ -1048,7 +1047,8 @@ impl Endpoint {
             Err(e) => {
                 // Fail this stream only, and tell the peer.
                 s.remote_ended = true;
-                s.queue.push_back((StreamItem::End(Err(CallError::InvalidJson(e))), 0));
+                s.queue
+                    .push_back((StreamItem::End(Err(CallError::InvalidJson(e))), 0));
                 if !s.local_ended {
                     s.local_ended = true;
                     let err = RemoteError::new("invalid JSON body");

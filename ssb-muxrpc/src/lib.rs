@@ -124,12 +124,12 @@ pub use codec::{
     Header, Packet, PacketDecoder, Progress, decode_packet, encode_goodbye, encode_packet,
     encode_packet_to_vec, encoded_len,
 };
-pub use request::{
-    CallType, MAX_QUOTED_REQUEST, Request, RequestError, parse_request, request_body,
-};
 pub use endpoint::{
     Blocked, CallError, Config, DEFAULT_CLOSED_IDS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_MAX_CALLS,
     DEFAULT_MAX_EVENTS, DEFAULT_MAX_STREAMS, DEFAULT_MAX_TRANSMIT_BYTES,
     DEFAULT_STREAM_QUEUE_BYTES, DEFAULT_STREAM_QUEUE_PACKETS, Endpoint, Event, LocalError,
     RequestId, Stats, StreamItem,
+};
+pub use request::{
+    CallType, MAX_QUOTED_REQUEST, Request, RequestError, parse_request, request_body,
 };

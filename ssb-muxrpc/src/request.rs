@@ -155,7 +155,10 @@ pub fn parse_request(stream: bool, body: &Body) -> Result<Request, (RequestError
     };
     let kind = if stream {
         let t = o.get("type");
-        match t.and_then(Value::as_str).and_then(CallType::stream_from_str) {
+        match t
+            .and_then(Value::as_str)
+            .and_then(CallType::stream_from_str)
+        {
             Some(k) => k,
             None => {
                 let t = shorten(js_template(t));
@@ -195,7 +198,9 @@ impl RequestError {
     /// <json>` and `unsupported stream type: <type>`.
     pub fn to_remote_error(&self, shown: &str) -> crate::RemoteError {
         crate::RemoteError::new(match self {
-            Self::ArgsNotArray => alloc::format!("invalid request, args should be array, was: {shown}"),
+            Self::ArgsNotArray => {
+                alloc::format!("invalid request, args should be array, was: {shown}")
+            }
             Self::UnsupportedStreamType(t) => alloc::format!("unsupported stream type: {t}"),
             Self::NotJson => alloc::format!("invalid request, body is not JSON: {shown}"),
             Self::NotAnObject => alloc::format!("invalid request, not an object: {shown}"),

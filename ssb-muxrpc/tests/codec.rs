@@ -1,4 +1,5 @@
 //! The packet codec on its own: round trips at arbitrary split points, limits, errors.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use proptest::prelude::*;
 use serde_json::json;
@@ -19,7 +20,11 @@ fn flags(stream: bool, end: bool, t: u8) -> Flags {
 type Owned = (Header, Vec<u8>);
 
 /// Decodes `wire` delivered in the given pieces; returns packets and whether a goodbye came.
-fn decode_in_pieces(wire: &[u8], cuts: &[usize], max: u32) -> Result<(Vec<Owned>, bool), DecodeError> {
+fn decode_in_pieces(
+    wire: &[u8],
+    cuts: &[usize],
+    max: u32,
+) -> Result<(Vec<Owned>, bool), DecodeError> {
     let mut dec = PacketDecoder::with_max_body_len(max);
     let mut out = Vec::new();
     let mut bye = false;
@@ -116,10 +121,16 @@ fn a_long_body_is_refused_from_its_header_alone() {
     head.extend_from_slice(&1i32.to_be_bytes());
     let mut dec = PacketDecoder::new();
     // Header in pieces: still refused before a single body byte.
-    assert!(matches!(dec.decode(&head[..5]).unwrap().progress, Progress::NeedMore(4)));
+    assert!(matches!(
+        dec.decode(&head[..5]).unwrap().progress,
+        Progress::NeedMore(4)
+    ));
     assert_eq!(
         dec.decode(&head[5..]).unwrap_err(),
-        DecodeError::BodyTooLong { len: u32::MAX, max: ssb_muxrpc::DEFAULT_MAX_BODY_LEN }
+        DecodeError::BodyTooLong {
+            len: u32::MAX,
+            max: ssb_muxrpc::DEFAULT_MAX_BODY_LEN
+        }
     );
     assert_eq!(dec.buffered_len(), 0);
     // Sticky.
@@ -132,7 +143,9 @@ fn a_long_body_is_refused_from_its_header_alone() {
     assert_eq!(dec.buffered_len(), HEADER_LEN + 1000);
     assert_eq!(
         dec.finish(),
-        Err(DecodeError::Truncated { needed: u32::MAX as usize - 1000 })
+        Err(DecodeError::Truncated {
+            needed: u32::MAX as usize - 1000
+        })
     );
 }
 
@@ -140,15 +153,27 @@ fn a_long_body_is_refused_from_its_header_alone() {
 fn body_type_3_fails_after_its_body() {
     let wire = [0x03, 0, 0, 0, 2, 0, 0, 0, 9, b'a', b'b'];
     let mut dec = PacketDecoder::new();
-    assert!(matches!(dec.decode(&wire[..10]).unwrap().progress, Progress::NeedMore(1)));
-    assert_eq!(dec.decode(&wire[10..]).unwrap_err(), DecodeError::UnknownBodyType { request: 9 });
+    assert!(matches!(
+        dec.decode(&wire[..10]).unwrap().progress,
+        Progress::NeedMore(1)
+    ));
+    assert_eq!(
+        dec.decode(&wire[10..]).unwrap_err(),
+        DecodeError::UnknownBodyType { request: 9 }
+    );
     // Length 0 wins over type 3, as in JS.
     let mut dec = PacketDecoder::new();
     let d = dec.decode(&[0x03, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2]).unwrap();
     assert_eq!(d.consumed, HEADER_LEN);
     assert!(matches!(d.progress, Progress::Goodbye(_)));
     assert!(dec.is_ended());
-    assert_eq!(dec.decode(&[1, 2]).unwrap(), Decoded { consumed: 2, progress: Progress::Ended });
+    assert_eq!(
+        dec.decode(&[1, 2]).unwrap(),
+        Decoded {
+            consumed: 2,
+            progress: Progress::Ended
+        }
+    );
     assert_eq!(dec.finish(), Ok(()));
 }
 
@@ -172,8 +197,14 @@ fn encoder_errors() {
         encode_packet(f, 1, b"ab", &mut small),
         Err(EncodeError::BufferTooSmall { required: 11 })
     );
-    assert_eq!(encode_packet(f, 1, b"", &mut small), Err(EncodeError::EmptyBody));
-    assert_eq!(encode_goodbye(&mut small[..8]), Err(EncodeError::BufferTooSmall { required: 9 }));
+    assert_eq!(
+        encode_packet(f, 1, b"", &mut small),
+        Err(EncodeError::EmptyBody)
+    );
+    assert_eq!(
+        encode_goodbye(&mut small[..8]),
+        Err(EncodeError::BufferTooSmall { required: 9 })
+    );
     assert_eq!(EncodeError::EmptyBody.code(), "muxrpc_empty_body");
     assert_eq!(f.to_byte(), 0x0a);
     assert_eq!(flags(true, true, 2).to_byte(), 0x0e);
@@ -188,50 +219,110 @@ fn bodies_go_out_as_js_sends_them() {
     };
     assert_eq!(enc(Body::Text("hi".into())), (BodyType::Utf8, "hi".into()));
     assert_eq!(enc(Body::json("hi")), (BodyType::Utf8, "hi".into()));
-    assert_eq!(enc(Body::Text(String::new())), (BodyType::Json, "\"\"".into()));
+    assert_eq!(
+        enc(Body::Text(String::new())),
+        (BodyType::Json, "\"\"".into())
+    );
     assert_eq!(enc(Body::json("")), (BodyType::Json, "\"\"".into()));
     assert_eq!(enc(Body::undefined()), (BodyType::Json, "false".into()));
-    assert_eq!(enc(Body::json(json!({"b": 1, "a": [null]}))), (BodyType::Json, r#"{"b":1,"a":[null]}"#.into()));
+    assert_eq!(
+        enc(Body::json(json!({"b": 1, "a": [null]}))),
+        (BodyType::Json, r#"{"b":1,"a":[null]}"#.into())
+    );
     assert_eq!(Body::Binary(vec![]).encode(), Err(BodyError::EmptyBinary));
     // Lenient reading.
-    assert_eq!(Body::decode(BodyType::Utf8, b"a\xffb").unwrap(), Body::Text("a\u{fffd}b".into()));
-    assert_eq!(Body::decode(BodyType::Json, b"{\"s\":\"\xff\"}").unwrap(), Body::json(json!({"s": "\u{fffd}"})));
-    assert!(matches!(Body::decode(BodyType::Json, b"{"), Err(BodyError::InvalidJson { .. })));
+    assert_eq!(
+        Body::decode(BodyType::Utf8, b"a\xffb").unwrap(),
+        Body::Text("a\u{fffd}b".into())
+    );
+    assert_eq!(
+        Body::decode(BodyType::Json, b"{\"s\":\"\xff\"}").unwrap(),
+        Body::json(json!({"s": "\u{fffd}"}))
+    );
+    assert!(matches!(
+        Body::decode(BodyType::Json, b"{"),
+        Err(BodyError::InvalidJson { .. })
+    ));
 }
 
 #[test]
 fn error_objects() {
-    let e = RemoteError::from_body(&Body::json(json!({"message": "m", "name": "TypeError", "stack": "s", "x": 1})));
-    assert_eq!((e.name.as_str(), e.message.as_str(), e.stack.as_deref()), ("TypeError", "m", Some("s")));
+    let e = RemoteError::from_body(&Body::json(
+        json!({"message": "m", "name": "TypeError", "stack": "s", "x": 1}),
+    ));
+    assert_eq!(
+        (e.name.as_str(), e.message.as_str(), e.stack.as_deref()),
+        ("TypeError", "m", Some("s"))
+    );
     assert_eq!(e.to_string(), "TypeError: m");
     let e = RemoteError::from_body(&Body::json(json!({})));
-    assert_eq!((e.name.as_str(), e.message.as_str(), e.stack), ("", "", None));
+    assert_eq!(
+        (e.name.as_str(), e.message.as_str(), e.stack),
+        ("", "", None)
+    );
     assert_eq!(RemoteError::from_body(&Body::json(5)).message, "5");
-    assert_eq!(RemoteError::from_body(&Body::Text("oops".into())).message, "oops");
+    assert_eq!(
+        RemoteError::from_body(&Body::Text("oops".into())).message,
+        "oops"
+    );
     assert_eq!(
         RemoteError::new("x").to_json().to_string(),
         r#"{"message":"x","name":"Error","stack":null}"#
     );
     let path = ["blobs".to_owned(), "has".to_owned()];
-    assert_eq!(RemoteError::no_such_method(CallType::Async, &path).message, "no async:blobs,has");
-    assert_eq!(RemoteError::no_such_method(CallType::Duplex, &path[..1]).message, "no duplex:blobs");
-    assert_eq!(RemoteError::disallowed(&path).message, "method:blobs,has is on list of disallowed methods");
+    assert_eq!(
+        RemoteError::no_such_method(CallType::Async, &path).message,
+        "no async:blobs,has"
+    );
+    assert_eq!(
+        RemoteError::no_such_method(CallType::Duplex, &path[..1]).message,
+        "no duplex:blobs"
+    );
+    assert_eq!(
+        RemoteError::disallowed(&path).message,
+        "method:blobs,has is on list of disallowed methods"
+    );
 }
 
 #[test]
 fn request_parsing() {
     let r = parse_request(false, &Body::json(json!({"name": "manifest", "args": []}))).unwrap();
-    assert_eq!((r.name, r.kind), (vec!["manifest".to_owned()], CallType::Async));
-    let r = parse_request(false, &Body::json(json!({"name": ["a", "b"], "args": [1], "type": "duplex"}))).unwrap();
-    assert_eq!((r.name.len(), r.kind, r.args), (2, CallType::Async, vec![json!(1)]));
+    assert_eq!(
+        (r.name, r.kind),
+        (vec!["manifest".to_owned()], CallType::Async)
+    );
+    let r = parse_request(
+        false,
+        &Body::json(json!({"name": ["a", "b"], "args": [1], "type": "duplex"})),
+    )
+    .unwrap();
+    assert_eq!(
+        (r.name.len(), r.kind, r.args),
+        (2, CallType::Async, vec![json!(1)])
+    );
     let r = parse_request(true, &Body::json(json!({"name": ["s"], "type": "sink"}))).unwrap();
     assert_eq!((r.kind, r.args.len()), (CallType::Sink, 0));
     let err = |stream, v| parse_request(stream, &Body::json(v)).unwrap_err().0;
-    assert_eq!(err(false, json!({"name": ["a"]})), RequestError::ArgsNotArray);
-    assert_eq!(err(true, json!({"name": ["a"], "args": 1, "type": "source"})), RequestError::ArgsNotArray);
-    assert_eq!(err(false, json!({"name": ["a", 1], "args": []})), RequestError::BadName);
+    assert_eq!(
+        err(false, json!({"name": ["a"]})),
+        RequestError::ArgsNotArray
+    );
+    assert_eq!(
+        err(true, json!({"name": ["a"], "args": 1, "type": "source"})),
+        RequestError::ArgsNotArray
+    );
+    assert_eq!(
+        err(false, json!({"name": ["a", 1], "args": []})),
+        RequestError::BadName
+    );
     assert_eq!(err(false, json!({"args": []})), RequestError::BadName);
-    assert_eq!(err(true, json!({"name": ["a"], "args": [], "type": 5})), RequestError::UnsupportedStreamType("5".into()));
+    assert_eq!(
+        err(true, json!({"name": ["a"], "args": [], "type": 5})),
+        RequestError::UnsupportedStreamType("5".into())
+    );
     assert_eq!(err(false, json!(null)), RequestError::NotAnObject);
-    assert_eq!(parse_request(false, &Body::Binary(vec![1])).unwrap_err().0, RequestError::NotJson);
+    assert_eq!(
+        parse_request(false, &Body::Binary(vec![1])).unwrap_err().0,
+        RequestError::NotJson
+    );
 }

@@ -1,5 +1,6 @@
 //! Two endpoints in memory (the `Pair` driver): every call type in both directions, input
 //! split at every byte, misbehaving peers, flow control and goodbye.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use serde_json::{Value, json};
 use ssb_muxrpc::{
@@ -197,12 +198,18 @@ fn full_session(piece: usize) -> Vec<String> {
     let mut p = Pair::with(Config::default(), Config::default(), piece);
     let mut log = Vec::new();
     // Async calls both ways, same numbers on both sides.
-    let a1 = p.a.call(CallType::Async, &["hello"], vec![json!("bob")]).unwrap();
+    let a1 =
+        p.a.call(CallType::Async, &["hello"], vec![json!("bob")])
+            .unwrap();
     let b1 = p.b.call(CallType::Async, &["whoami"], vec![]).unwrap();
     assert_eq!((a1, b1), (RequestId::Local(1), RequestId::Local(1)));
     // Streams of every kind, both ways.
-    let a_src = p.a.call(CallType::Source, &["count"], vec![json!(3)]).unwrap();
-    let b_src = p.b.call(CallType::Source, &["count"], vec![json!(2)]).unwrap();
+    let a_src =
+        p.a.call(CallType::Source, &["count"], vec![json!(3)])
+            .unwrap();
+    let b_src =
+        p.b.call(CallType::Source, &["count"], vec![json!(2)])
+            .unwrap();
     let a_sink = p.a.call(CallType::Sink, &["collect"], vec![]).unwrap();
     let a_dup = p.a.call(CallType::Duplex, &["echo"], vec![]).unwrap();
     let b_dup = p.b.call(CallType::Duplex, &["echo"], vec![]).unwrap();
@@ -224,7 +231,8 @@ fn full_session(piece: usize) -> Vec<String> {
         match (req.kind, req.name[0].as_str()) {
             (CallType::Async, "hello") => {
                 let who = req.args[0].as_str().unwrap();
-                p.b.respond(*id, Ok(Body::Text(format!("hello, {who}")))).unwrap();
+                p.b.respond(*id, Ok(Body::Text(format!("hello, {who}"))))
+                    .unwrap();
             }
             (CallType::Source, "count") => {
                 for i in 0..req.args[0].as_u64().unwrap() {
@@ -239,7 +247,10 @@ fn full_session(piece: usize) -> Vec<String> {
     // a answers b's calls.
     for (id, req) in &ra {
         match (req.kind, req.name[0].as_str()) {
-            (CallType::Async, "whoami") => p.a.respond(*id, Ok(Body::json(json!({"id": "@a"})))).unwrap(),
+            (CallType::Async, "whoami") => {
+                p.a.respond(*id, Ok(Body::json(json!({"id": "@a"}))))
+                    .unwrap()
+            }
             (CallType::Source, "count") => {
                 for i in 0..req.args[0].as_u64().unwrap() {
                     p.a.send(*id, Body::json(i * 10)).unwrap();
@@ -257,10 +268,16 @@ fn full_session(piece: usize) -> Vec<String> {
         responses(&seen.a),
         vec![(a1, Ok(Body::Text("hello, bob".into())))]
     );
-    assert_eq!(responses(&seen.b), vec![(b1, Ok(Body::json(json!({"id": "@a"}))))]);
+    assert_eq!(
+        responses(&seen.b),
+        vec![(b1, Ok(Body::json(json!({"id": "@a"}))))]
+    );
     // Sources: data then a normal end, on both sides.
     let items = read_all(&mut p.a, a_src);
-    assert_eq!(data(&items), vec![Body::json(0), Body::json(1), Body::json(2)]);
+    assert_eq!(
+        data(&items),
+        vec![Body::json(0), Body::json(1), Body::json(2)]
+    );
     assert_eq!(items.last(), Some(&StreamItem::End(Ok(()))));
     let items = read_all(&mut p.b, b_src);
     assert_eq!(data(&items), vec![Body::json(0), Body::json(10)]);
@@ -268,33 +285,66 @@ fn full_session(piece: usize) -> Vec<String> {
     // Sink: b read a's data and end; a got b's answering end.
     let b_sink = rb.iter().find(|(_, r)| r.kind == CallType::Sink).unwrap().0;
     let items = read_all(&mut p.b, b_sink);
-    assert_eq!(data(&items), vec![Body::json(0), Body::json(1), Body::json(2)]);
+    assert_eq!(
+        data(&items),
+        vec![Body::json(0), Body::json(1), Body::json(2)]
+    );
     assert_eq!(items.last(), Some(&StreamItem::End(Ok(()))));
     assert_eq!(read_all(&mut p.a, a_sink), vec![StreamItem::End(Ok(()))]);
     // Duplexes: each side echoes what it got, then a ends its duplex first.
-    let b_side_of_a_dup = rb.iter().find(|(_, r)| r.kind == CallType::Duplex).unwrap().0;
-    let a_side_of_b_dup = ra.iter().find(|(_, r)| r.kind == CallType::Duplex).unwrap().0;
+    let b_side_of_a_dup = rb
+        .iter()
+        .find(|(_, r)| r.kind == CallType::Duplex)
+        .unwrap()
+        .0;
+    let a_side_of_b_dup = ra
+        .iter()
+        .find(|(_, r)| r.kind == CallType::Duplex)
+        .unwrap()
+        .0;
     let got = read_all(&mut p.b, b_side_of_a_dup);
     assert_eq!(got, vec![StreamItem::Data(Body::Text("ping".into()))]);
-    p.b.send(b_side_of_a_dup, Body::Text("pong".into())).unwrap();
+    p.b.send(b_side_of_a_dup, Body::Text("pong".into()))
+        .unwrap();
     let got = read_all(&mut p.a, a_side_of_b_dup);
     assert_eq!(got, vec![StreamItem::Data(Body::Binary(vec![1, 2, 3]))]);
-    p.a.send(a_side_of_b_dup, Body::Binary(vec![3, 2, 1])).unwrap();
+    p.a.send(a_side_of_b_dup, Body::Binary(vec![3, 2, 1]))
+        .unwrap();
     p.a.end(a_dup).unwrap();
     p.b.end(b_dup).unwrap();
     let _ = p.drive();
     let got = read_all(&mut p.a, a_dup);
-    assert_eq!(got, vec![StreamItem::Data(Body::Text("pong".into())), StreamItem::End(Ok(()))]);
+    assert_eq!(
+        got,
+        vec![
+            StreamItem::Data(Body::Text("pong".into())),
+            StreamItem::End(Ok(()))
+        ]
+    );
     let got = read_all(&mut p.b, b_side_of_a_dup);
     assert_eq!(got, vec![StreamItem::End(Ok(()))]);
     let got = read_all(&mut p.b, b_dup);
-    assert_eq!(got, vec![StreamItem::Data(Body::Binary(vec![3, 2, 1])), StreamItem::End(Ok(()))]);
+    assert_eq!(
+        got,
+        vec![
+            StreamItem::Data(Body::Binary(vec![3, 2, 1])),
+            StreamItem::End(Ok(()))
+        ]
+    );
     let got = read_all(&mut p.a, a_side_of_b_dup);
     assert_eq!(got, vec![StreamItem::End(Ok(()))]);
     // The writers of the sources read the requesters' answering ends.
-    let b_count = rb.iter().find(|(_, r)| r.kind == CallType::Source).unwrap().0;
+    let b_count = rb
+        .iter()
+        .find(|(_, r)| r.kind == CallType::Source)
+        .unwrap()
+        .0;
     assert_eq!(read_all(&mut p.b, b_count), vec![StreamItem::End(Ok(()))]);
-    let a_count = ra.iter().find(|(_, r)| r.kind == CallType::Source).unwrap().0;
+    let a_count = ra
+        .iter()
+        .find(|(_, r)| r.kind == CallType::Source)
+        .unwrap()
+        .0;
     assert_eq!(read_all(&mut p.a, a_count), vec![StreamItem::End(Ok(()))]);
     // Everything is closed on both sides: no state left.
     for s in [&p.a, &p.b] {
@@ -330,8 +380,11 @@ fn input_split_at_every_byte_changes_nothing() {
 fn every_split_point_of_one_exchange() {
     // One endpoint's whole output, cut at every byte into two pieces, gives the same events.
     let mut a = Endpoint::default();
-    let id = a.call(CallType::Source, &["stuff"], vec![json!({"live": true})]).unwrap();
-    a.call(CallType::Async, &["x", "y"], vec![json!(null)]).unwrap();
+    let id = a
+        .call(CallType::Source, &["stuff"], vec![json!({"live": true})])
+        .unwrap();
+    a.call(CallType::Async, &["x", "y"], vec![json!(null)])
+        .unwrap();
     a.end(id).unwrap();
     a.goodbye();
     let wire: Vec<u8> = {
@@ -368,7 +421,9 @@ fn every_split_point_of_one_exchange() {
 #[test]
 fn async_request_shape_and_answers_on_the_wire() {
     let mut a = Endpoint::default();
-    let id = a.call(CallType::Async, &["blobs", "has"], vec![json!("&x")]).unwrap();
+    let id = a
+        .call(CallType::Async, &["blobs", "has"], vec![json!("&x")])
+        .unwrap();
     let out = sent(&mut a);
     assert_eq!(out.len(), 1);
     let (stream, end, t, req, body) = &out[0];
@@ -379,25 +434,59 @@ fn async_request_shape_and_answers_on_the_wire() {
     );
     // A JS peer's request: no type, string name.
     let mut b = Endpoint::default();
-    b.handle_input(&json_packet(false, false, 7, json!({"name": "manifest", "args": []}))).unwrap();
+    b.handle_input(&json_packet(
+        false,
+        false,
+        7,
+        json!({"name": "manifest", "args": []}),
+    ))
+    .unwrap();
     let ev = b.poll_event().unwrap();
-    let Event::Request { id: rid, request } = ev else { panic!() };
+    let Event::Request { id: rid, request } = ev else {
+        panic!()
+    };
     assert_eq!(rid, RequestId::Remote(7));
     assert_eq!(request.name, vec!["manifest"]);
     assert_eq!(request.kind, CallType::Async);
     // Success: -n, no flags; strings as type 1; JS undefined as false; error with END.
     b.respond(rid, Ok(Body::Text("hi".into()))).unwrap();
     assert_eq!(sent(&mut b), vec![(false, false, 1, -7, b"hi".to_vec())]);
-    b.handle_input(&json_packet(false, false, 8, json!({"name": ["x"], "args": []}))).unwrap();
-    b.handle_input(&json_packet(false, false, 9, json!({"name": ["y"], "args": []}))).unwrap();
-    b.handle_input(&json_packet(false, false, 10, json!({"name": ["z"], "args": []}))).unwrap();
-    b.respond(RequestId::Remote(8), Ok(Body::undefined())).unwrap();
-    b.reject(RequestId::Remote(9), RemoteError::no_such_method(CallType::Async, &["z".into(), "w".into()]))
+    b.handle_input(&json_packet(
+        false,
+        false,
+        8,
+        json!({"name": ["x"], "args": []}),
+    ))
+    .unwrap();
+    b.handle_input(&json_packet(
+        false,
+        false,
+        9,
+        json!({"name": ["y"], "args": []}),
+    ))
+    .unwrap();
+    b.handle_input(&json_packet(
+        false,
+        false,
+        10,
+        json!({"name": ["z"], "args": []}),
+    ))
+    .unwrap();
+    b.respond(RequestId::Remote(8), Ok(Body::undefined()))
         .unwrap();
-    b.respond(RequestId::Remote(10), Ok(Body::Text(String::new()))).unwrap();
+    b.reject(
+        RequestId::Remote(9),
+        RemoteError::no_such_method(CallType::Async, &["z".into(), "w".into()]),
+    )
+    .unwrap();
+    b.respond(RequestId::Remote(10), Ok(Body::Text(String::new())))
+        .unwrap();
     let out = sent(&mut b);
     assert_eq!(out[0], (false, false, 2, -8, b"false".to_vec()));
-    assert_eq!((out[1].0, out[1].1, out[1].2, out[1].3), (false, true, 2, -9));
+    assert_eq!(
+        (out[1].0, out[1].1, out[1].2, out[1].3),
+        (false, true, 2, -9)
+    );
     assert_eq!(
         std::str::from_utf8(&out[1].4).unwrap(),
         r#"{"message":"no async:z,w","name":"Error","stack":null}"#
@@ -405,13 +494,23 @@ fn async_request_shape_and_answers_on_the_wire() {
     // An empty string never goes out as a zero-length body.
     assert_eq!(out[2], (false, false, 2, -10, b"\"\"".to_vec()));
     // The answer reaches a as its response.
-    a.handle_input(&packet(false, false, BodyType::Utf8, -1, b"yes")).unwrap();
+    a.handle_input(&packet(false, false, BodyType::Utf8, -1, b"yes"))
+        .unwrap();
     assert_eq!(
         a.poll_event(),
-        Some(Event::Response { id, result: Ok(Body::Text("yes".into())) })
+        Some(Event::Response {
+            id,
+            result: Ok(Body::Text("yes".into()))
+        })
     );
     // An empty binary body cannot be sent at all.
-    b.handle_input(&json_packet(false, false, 11, json!({"name": ["q"], "args": []}))).unwrap();
+    b.handle_input(&json_packet(
+        false,
+        false,
+        11,
+        json!({"name": ["q"], "args": []}),
+    ))
+    .unwrap();
     while b.poll_event().is_some() {}
     assert!(matches!(
         b.respond(RequestId::Remote(11), Ok(Body::Binary(vec![]))),
@@ -423,21 +522,31 @@ fn async_request_shape_and_answers_on_the_wire() {
 #[test]
 fn stream_packets_carry_the_stream_flag_and_end_once() {
     let mut a = Endpoint::default();
-    let id = a.call(CallType::Duplex, &["ebt", "replicate"], vec![json!({"version": 3})]).unwrap();
+    let id = a
+        .call(
+            CallType::Duplex,
+            &["ebt", "replicate"],
+            vec![json!({"version": 3})],
+        )
+        .unwrap();
     a.send(id, Body::json(json!({"@feed": 2}))).unwrap();
     a.end(id).unwrap();
     assert_eq!(a.end(id), Err(LocalError::AlreadyEnded(id)));
     assert_eq!(a.send(id, Body::json(1)), Err(LocalError::AlreadyEnded(id)));
     let out = sent(&mut a);
     assert_eq!(out.len(), 3);
-    assert!(out.iter().all(|p| p.0), "every stream packet has the stream flag");
+    assert!(
+        out.iter().all(|p| p.0),
+        "every stream packet has the stream flag"
+    );
     assert_eq!(
         std::str::from_utf8(&out[0].4).unwrap(),
         r#"{"name":["ebt","replicate"],"args":[{"version":3}],"type":"duplex"}"#
     );
     assert_eq!(out[2], (true, true, 2, 1, b"true".to_vec()));
     // The peer's end arrives: no second end from us; the stream closes once read.
-    a.handle_input(&json_packet(true, true, -1, json!(true))).unwrap();
+    a.handle_input(&json_packet(true, true, -1, json!(true)))
+        .unwrap();
     assert!(sent(&mut a).is_empty());
     assert_eq!(read_all(&mut a, id), vec![StreamItem::End(Ok(()))]);
     assert_eq!(a.open_streams(), 0);
@@ -447,11 +556,19 @@ fn stream_packets_carry_the_stream_flag_and_end_once() {
 fn the_peer_ending_first_gets_exactly_one_end_back() {
     // JS requester of a source: we (responder) get its abort; we answer once and stop.
     let mut b = Endpoint::default();
-    b.handle_input(&json_packet(true, false, 3, json!({"name": ["stuff"], "args": [], "type": "source"})))
-        .unwrap();
-    let Some(Event::Request { id, .. }) = b.poll_event() else { panic!() };
+    b.handle_input(&json_packet(
+        true,
+        false,
+        3,
+        json!({"name": ["stuff"], "args": [], "type": "source"}),
+    ))
+    .unwrap();
+    let Some(Event::Request { id, .. }) = b.poll_event() else {
+        panic!()
+    };
     b.send(id, Body::json(1)).unwrap();
-    b.handle_input(&json_packet(true, true, 3, json!(true))).unwrap();
+    b.handle_input(&json_packet(true, true, 3, json!(true)))
+        .unwrap();
     let out = sent(&mut b);
     assert_eq!(out[1], (true, true, 2, -3, b"true".to_vec()));
     assert_eq!(out.len(), 2);
@@ -459,15 +576,18 @@ fn the_peer_ending_first_gets_exactly_one_end_back() {
     assert_eq!(b.send(id, Body::json(2)), Err(LocalError::AlreadyEnded(id)));
     assert_eq!(b.end(id), Err(LocalError::AlreadyEnded(id)));
     // A second end from the peer is counted and ignored; no reply.
-    b.handle_input(&json_packet(true, true, 3, json!(true))).unwrap();
+    b.handle_input(&json_packet(true, true, 3, json!(true)))
+        .unwrap();
     assert_eq!(b.stats().after_end, 1);
     assert!(sent(&mut b).is_empty());
     while b.poll_event().is_some() {}
     assert_eq!(read_all(&mut b, id), vec![StreamItem::End(Ok(()))]);
     assert_eq!(b.open_streams(), 0);
     // Once closed, a third end (a late packet) is still ignored, not taken for a new stream.
-    b.handle_input(&json_packet(true, true, 3, json!(true))).unwrap();
-    b.handle_input(&json_packet(true, false, 3, json!("late data"))).unwrap();
+    b.handle_input(&json_packet(true, true, 3, json!(true)))
+        .unwrap();
+    b.handle_input(&json_packet(true, false, 3, json!("late data")))
+        .unwrap();
     assert_eq!(b.stats().late_packets, 2);
     assert!(sent(&mut b).is_empty());
     assert!(b.poll_event().is_none());
@@ -479,16 +599,21 @@ fn stream_errors_and_unknown_methods() {
     let id = p.a.call(CallType::Source, &["nope"], vec![]).unwrap();
     let seen = p.drive();
     let (rid, req) = requests(&seen.b).pop().unwrap();
-    p.b.reject(rid, RemoteError::no_such_method(req.kind, &req.name)).unwrap();
+    p.b.reject(rid, RemoteError::no_such_method(req.kind, &req.name))
+        .unwrap();
     let _ = p.drive();
     let items = read_all(&mut p.a, id);
-    let [StreamItem::End(Err(CallError::Remote(e)))] = &items[..] else { panic!("{items:?}") };
+    let [StreamItem::End(Err(CallError::Remote(e)))] = &items[..] else {
+        panic!("{items:?}")
+    };
     assert_eq!(e.message, "no source:nope");
     assert_eq!(e.name, "Error");
     // a answered the error end with its own end, echoing the error as JS does; b's side
     // closes when read.
     let items = read_all(&mut p.b, rid);
-    let [StreamItem::End(Err(CallError::Remote(echo)))] = &items[..] else { panic!("{items:?}") };
+    let [StreamItem::End(Err(CallError::Remote(echo)))] = &items[..] else {
+        panic!("{items:?}")
+    };
     assert_eq!(echo, e);
     assert_eq!((p.a.open_streams(), p.b.open_streams()), (0, 0));
     // Not-allowed text.
@@ -504,19 +629,47 @@ fn stream_errors_and_unknown_methods() {
 fn malformed_requests_are_answered_and_the_connection_stays_up() {
     let mut b = Endpoint::default();
     let bad: Vec<(Vec<u8>, &str)> = vec![
-        (packet(false, false, BodyType::Json, 1, b"{not json"), "invalid request, body is not valid JSON"),
-        (json_packet(false, false, 2, json!({"name": ["x"], "args": "x"})),
-         r#"invalid request, args should be array, was: {"name":["x"],"args":"x"}"#),
-        (json_packet(false, false, 3, json!({"name": ["x"]})),
-         r#"invalid request, args should be array, was: {"name":["x"]}"#),
-        (json_packet(false, false, 4, json!([1, 2])), "invalid request, not an object: [1,2]"),
-        (json_packet(false, false, 5, json!({"name": 5, "args": []})),
-         r#"invalid request, name should be a string or an array of strings, was: {"name":5,"args":[]}"#),
-        (packet(false, false, BodyType::Binary, 6, b"\x01\x02"), "invalid request, body is not JSON: \u{1}\u{2}"),
-        (json_packet(true, false, 7, json!({"name": ["x"], "args": [], "type": "async"})),
-         "unsupported stream type: async"),
-        (json_packet(true, false, 8, json!({"name": ["x"], "args": []})), "unsupported stream type: undefined"),
-        (packet(true, false, BodyType::Json, 9, b"\"unterminated"), "invalid request, body is not valid JSON"),
+        (
+            packet(false, false, BodyType::Json, 1, b"{not json"),
+            "invalid request, body is not valid JSON",
+        ),
+        (
+            json_packet(false, false, 2, json!({"name": ["x"], "args": "x"})),
+            r#"invalid request, args should be array, was: {"name":["x"],"args":"x"}"#,
+        ),
+        (
+            json_packet(false, false, 3, json!({"name": ["x"]})),
+            r#"invalid request, args should be array, was: {"name":["x"]}"#,
+        ),
+        (
+            json_packet(false, false, 4, json!([1, 2])),
+            "invalid request, not an object: [1,2]",
+        ),
+        (
+            json_packet(false, false, 5, json!({"name": 5, "args": []})),
+            r#"invalid request, name should be a string or an array of strings, was: {"name":5,"args":[]}"#,
+        ),
+        (
+            packet(false, false, BodyType::Binary, 6, b"\x01\x02"),
+            "invalid request, body is not JSON: \u{1}\u{2}",
+        ),
+        (
+            json_packet(
+                true,
+                false,
+                7,
+                json!({"name": ["x"], "args": [], "type": "async"}),
+            ),
+            "unsupported stream type: async",
+        ),
+        (
+            json_packet(true, false, 8, json!({"name": ["x"], "args": []})),
+            "unsupported stream type: undefined",
+        ),
+        (
+            packet(true, false, BodyType::Json, 9, b"\"unterminated"),
+            "invalid request, body is not valid JSON",
+        ),
     ];
     for (bytes, _) in &bad {
         assert_eq!(b.handle_input(bytes).unwrap(), bytes.len());
@@ -532,11 +685,19 @@ fn malformed_requests_are_answered_and_the_connection_stays_up() {
     assert_eq!(b.stats().malformed_requests, bad.len() as u64);
     assert!(b.poll_event().is_none());
     // Late packets for the refused streams are ignored, not taken for new streams.
-    b.handle_input(&json_packet(true, true, 7, json!(true))).unwrap();
-    b.handle_input(&json_packet(true, false, 8, json!(1))).unwrap();
+    b.handle_input(&json_packet(true, true, 7, json!(true)))
+        .unwrap();
+    b.handle_input(&json_packet(true, false, 8, json!(1)))
+        .unwrap();
     assert!(sent(&mut b).is_empty());
     // Still up: a good request works.
-    b.handle_input(&json_packet(false, false, 20, json!({"name": ["ok"], "args": []}))).unwrap();
+    b.handle_input(&json_packet(
+        false,
+        false,
+        20,
+        json!({"name": ["ok"], "args": []}),
+    ))
+    .unwrap();
     assert!(matches!(b.poll_event(), Some(Event::Request { .. })));
 }
 
@@ -547,23 +708,31 @@ fn invalid_json_in_answers_fails_only_that_call() {
     let s1 = a.call(CallType::Source, &["s"], vec![]).unwrap();
     let c2 = a.call(CallType::Async, &["y"], vec![]).unwrap();
     let _ = sent(&mut a);
-    a.handle_input(&packet(false, false, BodyType::Json, -1, b"{oops")).unwrap();
-    a.handle_input(&packet(true, false, BodyType::Json, -2, b"[1,")).unwrap();
-    a.handle_input(&json_packet(false, false, -3, json!(42))).unwrap();
+    a.handle_input(&packet(false, false, BodyType::Json, -1, b"{oops"))
+        .unwrap();
+    a.handle_input(&packet(true, false, BodyType::Json, -2, b"[1,"))
+        .unwrap();
+    a.handle_input(&json_packet(false, false, -3, json!(42)))
+        .unwrap();
     let ev: Vec<_> = std::iter::from_fn(|| a.poll_event()).collect();
     let r = responses(&ev);
     assert!(matches!(r[0], (id, Err(CallError::InvalidJson(_))) if id == c1));
     assert_eq!(r[1], (c2, Ok(Body::json(42))));
     let items = read_all(&mut a, s1);
-    assert!(matches!(items[..], [StreamItem::End(Err(CallError::InvalidJson(_)))]));
+    assert!(matches!(
+        items[..],
+        [StreamItem::End(Err(CallError::InvalidJson(_)))]
+    ));
     // We told the peer that stream failed, once.
     let out = sent(&mut a);
     assert_eq!(out.len(), 1);
     assert_eq!((out[0].0, out[0].1, out[0].3), (true, true, 2));
     assert_eq!(err_message(&out[0].4), "invalid JSON body");
     // Its further packets are ignored.
-    a.handle_input(&json_packet(true, false, -2, json!(1))).unwrap();
-    a.handle_input(&json_packet(true, true, -2, json!(true))).unwrap();
+    a.handle_input(&json_packet(true, false, -2, json!(1)))
+        .unwrap();
+    a.handle_input(&json_packet(true, true, -2, json!(true)))
+        .unwrap();
     assert_eq!(a.stats().after_end + a.stats().unknown_request, 2);
 }
 
@@ -575,13 +744,13 @@ fn unknown_numbers_wrong_kinds_and_directions_are_counted() {
     let sink = a.call(CallType::Sink, &["k"], vec![]).unwrap();
     let _ = sent(&mut a);
     let inputs = [
-        json_packet(false, false, -99, json!(1)),        // unknown request
-        json_packet(true, false, -99, json!(1)),         // unknown stream
-        json_packet(false, false, i32::MIN, json!(1)),   // -2^31
-        json_packet(true, false, -1, json!(1)),          // stream packet for an async call
-        json_packet(false, false, -2, json!(1)),         // async answer for a stream
-        json_packet(true, false, -3, json!(1)),          // data from a sink's responder
-        json_packet(false, false, 0, json!("message")),  // one-way message
+        json_packet(false, false, -99, json!(1)), // unknown request
+        json_packet(true, false, -99, json!(1)),  // unknown stream
+        json_packet(false, false, i32::MIN, json!(1)), // -2^31
+        json_packet(true, false, -1, json!(1)),   // stream packet for an async call
+        json_packet(false, false, -2, json!(1)),  // async answer for a stream
+        json_packet(true, false, -3, json!(1)),   // data from a sink's responder
+        json_packet(false, false, 0, json!("message")), // one-way message
     ];
     for i in &inputs {
         a.handle_input(i).unwrap();
@@ -595,9 +764,18 @@ fn unknown_numbers_wrong_kinds_and_directions_are_counted() {
     assert!(sent(&mut a).is_empty());
     assert!(a.is_open(call) && a.is_open(src) && a.is_open(sink));
     // Our own misuse is a local error.
-    assert_eq!(a.send(src, Body::json(1)), Err(LocalError::NotWritable(src)));
-    assert_eq!(a.send(call, Body::json(1)), Err(LocalError::WrongKind(call)));
-    assert_eq!(a.respond(call, Ok(Body::json(1))), Err(LocalError::WrongKind(call)));
+    assert_eq!(
+        a.send(src, Body::json(1)),
+        Err(LocalError::NotWritable(src))
+    );
+    assert_eq!(
+        a.send(call, Body::json(1)),
+        Err(LocalError::WrongKind(call))
+    );
+    assert_eq!(
+        a.respond(call, Ok(Body::json(1))),
+        Err(LocalError::WrongKind(call))
+    );
     assert_eq!(
         a.respond(RequestId::Remote(5), Ok(Body::json(1))),
         Err(LocalError::UnknownRequest(RequestId::Remote(5)))
@@ -606,7 +784,10 @@ fn unknown_numbers_wrong_kinds_and_directions_are_counted() {
 
 #[test]
 fn codec_errors_are_fatal_and_sticky() {
-    let mut a = Endpoint::new(Config { max_body_len: 100, ..Config::default() });
+    let mut a = Endpoint::new(Config {
+        max_body_len: 100,
+        ..Config::default()
+    });
     let mut h = vec![0x02u8];
     h.extend_from_slice(&101u32.to_be_bytes());
     h.extend_from_slice(&1i32.to_be_bytes());
@@ -626,14 +807,31 @@ fn packet_type3() -> Vec<u8> {
 
 #[test]
 fn request_floods_are_refused_and_state_stays_bounded() {
-    let cfg = Config { max_streams: 4, max_incoming_calls: 3, closed_ids: 8, ..Config::default() };
+    let cfg = Config {
+        max_streams: 4,
+        max_incoming_calls: 3,
+        closed_ids: 8,
+        ..Config::default()
+    };
     let mut b = Endpoint::new(cfg);
     for n in 1..=50 {
-        b.handle_input(&json_packet(false, false, n, json!({"name": ["a"], "args": []}))).unwrap();
-        b.handle_input(&json_packet(true, false, 1000 + n, json!({"name": ["s"], "args": [], "type": "source"})))
-            .unwrap();
+        b.handle_input(&json_packet(
+            false,
+            false,
+            n,
+            json!({"name": ["a"], "args": []}),
+        ))
+        .unwrap();
+        b.handle_input(&json_packet(
+            true,
+            false,
+            1000 + n,
+            json!({"name": ["s"], "args": [], "type": "source"}),
+        ))
+        .unwrap();
         // And ends for streams that never existed.
-        b.handle_input(&json_packet(true, true, 5000 + n, json!(true))).unwrap();
+        b.handle_input(&json_packet(true, true, 5000 + n, json!(true)))
+            .unwrap();
     }
     assert_eq!(b.incoming_calls(), 3);
     assert_eq!(b.open_streams(), 4);
@@ -643,7 +841,8 @@ fn request_floods_are_refused_and_state_stays_bounded() {
     assert!(out.iter().all(|p| p.1));
     // Refused streams are remembered only up to the closed-id limit.
     for n in 1..=50 {
-        b.handle_input(&json_packet(true, true, 1000 + n, json!(true))).unwrap();
+        b.handle_input(&json_packet(true, true, 1000 + n, json!(true)))
+            .unwrap();
     }
     let events: Vec<_> = std::iter::from_fn(|| b.poll_event()).collect();
     assert_eq!(requests(&events).len(), 3 + 4);
@@ -653,14 +852,19 @@ fn request_floods_are_refused_and_state_stays_bounded() {
 fn request_numbers_count_up_and_run_out() {
     let mut a = Endpoint::default();
     for n in 1..=5 {
-        assert_eq!(a.call(CallType::Async, &["x"], vec![]).unwrap(), RequestId::Local(n));
+        assert_eq!(
+            a.call(CallType::Async, &["x"], vec![]).unwrap(),
+            RequestId::Local(n)
+        );
         let _ = sent(&mut a);
-        a.handle_input(&json_packet(false, false, -(n as i32), json!(true))).unwrap();
+        a.handle_input(&json_packet(false, false, -(n as i32), json!(true)))
+            .unwrap();
     }
     assert_eq!(a.pending_calls(), 0);
-    let mut cfg = Config::default();
-    cfg.max_pending_calls = 2;
-    let mut a = Endpoint::new(cfg);
+    let mut a = Endpoint::new(Config {
+        max_pending_calls: 2,
+        ..Config::default()
+    });
     a.call(CallType::Async, &["x"], vec![]).unwrap();
     a.call(CallType::Async, &["x"], vec![]).unwrap();
     assert_eq!(
@@ -673,7 +877,11 @@ fn request_numbers_count_up_and_run_out() {
 
 #[test]
 fn a_slow_reader_stops_input_without_unbounded_buffering() {
-    let cfg = Config { stream_queue_packets: 16, stream_queue_bytes: 4096, ..Config::default() };
+    let cfg = Config {
+        stream_queue_packets: 16,
+        stream_queue_bytes: 4096,
+        ..Config::default()
+    };
     let mut p = Pair::with(cfg, Config::default(), 1000);
     let src = p.a.call(CallType::Source, &["many"], vec![]).unwrap();
     let seen = p.drive();
@@ -706,7 +914,9 @@ fn a_slow_reader_stops_input_without_unbounded_buffering() {
     }
     assert_eq!(got.len(), 2001);
     for (i, item) in got.iter().take(2000).enumerate() {
-        let StreamItem::Data(Body::Text(t)) = item else { panic!() };
+        let StreamItem::Data(Body::Text(t)) = item else {
+            panic!()
+        };
         assert!(t.starts_with(&format!("{i:04}")));
     }
     assert_eq!(got.last(), Some(&StreamItem::End(Ok(()))));
@@ -716,7 +926,10 @@ fn a_slow_reader_stops_input_without_unbounded_buffering() {
 fn one_full_stream_does_not_hide_which_one_blocks() {
     // Two sources: reading only the second still makes progress up to the first's limit,
     // and input_blocked names the stream to drain.
-    let cfg = Config { stream_queue_packets: 4, ..Config::default() };
+    let cfg = Config {
+        stream_queue_packets: 4,
+        ..Config::default()
+    };
     let mut p = Pair::with(cfg, Config::default(), usize::MAX);
     let s1 = p.a.call(CallType::Source, &["one"], vec![]).unwrap();
     let s2 = p.a.call(CallType::Source, &["two"], vec![]).unwrap();
@@ -748,10 +961,19 @@ fn one_full_stream_does_not_hide_which_one_blocks() {
 
 #[test]
 fn undrained_events_and_transmit_stop_input() {
-    let mut b = Endpoint::new(Config { max_events: 5, max_transmit_bytes: 200, ..Config::default() });
+    let mut b = Endpoint::new(Config {
+        max_events: 5,
+        max_transmit_bytes: 200,
+        ..Config::default()
+    });
     let mut wire = Vec::new();
     for n in 1..=20 {
-        wire.extend(json_packet(false, false, n, json!({"name": ["a"], "args": []})));
+        wire.extend(json_packet(
+            false,
+            false,
+            n,
+            json!({"name": ["a"], "args": []}),
+        ));
     }
     let n = b.handle_input(&wire).unwrap();
     assert!(n < wire.len());
@@ -786,7 +1008,10 @@ fn goodbye_is_a_two_way_handshake_and_fails_what_is_open() {
     let src = p.a.call(CallType::Source, &["live"], vec![]).unwrap();
     let _ = p.drive();
     p.b.goodbye();
-    assert_eq!(p.b.call(CallType::Async, &["x"], vec![]), Err(LocalError::Closed));
+    assert_eq!(
+        p.b.call(CallType::Async, &["x"], vec![]),
+        Err(LocalError::Closed)
+    );
     assert!(!p.b.is_closed());
     let seen = p.drive();
     assert!(p.a.is_closed() && p.b.is_closed());
@@ -795,7 +1020,10 @@ fn goodbye_is_a_two_way_handshake_and_fails_what_is_open() {
         vec![(call, Err(CallError::ConnectionClosed))]
     );
     assert!(seen.a.contains(&Event::Goodbye) && seen.b.contains(&Event::Goodbye));
-    assert_eq!(read_all(&mut p.a, src), vec![StreamItem::End(Err(CallError::ConnectionClosed))]);
+    assert_eq!(
+        read_all(&mut p.a, src),
+        vec![StreamItem::End(Err(CallError::ConnectionClosed))]
+    );
     assert_eq!(p.a.open_streams(), 0);
     // Exactly one goodbye each way: nine zero bytes.
     let mut a = Endpoint::default();
@@ -822,7 +1050,10 @@ fn any_zero_length_header_is_a_goodbye() {
     assert!(a.goodbye_received());
     assert_eq!(
         a.poll_event(),
-        Some(Event::Response { id, result: Err(CallError::ConnectionClosed) })
+        Some(Event::Response {
+            id,
+            result: Err(CallError::ConnectionClosed)
+        })
     );
     assert_eq!(a.poll_event(), Some(Event::Goodbye));
 }
@@ -831,7 +1062,8 @@ fn any_zero_length_header_is_a_goodbye() {
 fn end_of_input_without_goodbye() {
     let mut a = Endpoint::default();
     let id = a.call(CallType::Async, &["x"], vec![]).unwrap();
-    a.handle_input(&json_packet(false, false, 5, json!({"name": ["y"], "args": []}))[..4]).unwrap();
+    a.handle_input(&json_packet(false, false, 5, json!({"name": ["y"], "args": []}))[..4])
+        .unwrap();
     assert_eq!(a.handle_eof(), Err(DecodeError::Truncated { needed: 5 }));
     let _ = a.poll_event();
     let mut a = Endpoint::default();
@@ -839,8 +1071,14 @@ fn end_of_input_without_goodbye() {
     assert_eq!(a.handle_eof(), Err(DecodeError::NoGoodbye));
     assert_eq!(
         a.poll_event(),
-        Some(Event::Response { id: id2, result: Err(CallError::ConnectionClosed) })
+        Some(Event::Response {
+            id: id2,
+            result: Err(CallError::ConnectionClosed)
+        })
     );
-    assert_eq!(a.call(CallType::Async, &["x"], vec![]), Err(LocalError::Closed));
+    assert_eq!(
+        a.call(CallType::Async, &["x"], vec![]),
+        Err(LocalError::Closed)
+    );
     let _ = id;
 }

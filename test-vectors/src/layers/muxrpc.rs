@@ -72,7 +72,8 @@ fn encode(input: &Value) -> Result<Outcome, String> {
         body_type,
     };
     let mut wire = vec![0u8; encoded_len(bytes.len())];
-    let n = encode_packet(flags, req_field(input)?, &bytes, &mut wire).map_err(|e| e.to_string())?;
+    let n =
+        encode_packet(flags, req_field(input)?, &bytes, &mut wire).map_err(|e| e.to_string())?;
     wire.truncate(n);
     Ok(ok([("wire", json!(hex(&wire)))]))
 }
@@ -121,9 +122,9 @@ fn js_numbers(v: Value) -> Value {
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(f64::NAN);
             let int = f.fract() == 0.0;
-            if int && f >= 0.0 && f < 18_446_744_073_709_551_616.0 {
+            if int && (0.0..18_446_744_073_709_551_616.0).contains(&f) {
                 Value::Number(Number::from(f as u64))
-            } else if int && f < 0.0 && f >= -9_223_372_036_854_775_808.0 {
+            } else if int && (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
                 Value::Number(Number::from(f as i64))
             } else {
                 Number::from_f64(f).map_or(Value::Null, Value::Number)
@@ -159,7 +160,10 @@ fn class(e: DecodeError) -> &'static str {
 }
 
 /// Decodes wire bytes into the vector's packet list and end.
-fn decode_wire(wire: &[u8], sizes: Option<&Vec<Value>>) -> Result<(Vec<Value>, &'static str), String> {
+fn decode_wire(
+    wire: &[u8],
+    sizes: Option<&Vec<Value>>,
+) -> Result<(Vec<Value>, &'static str), String> {
     // JS has no body limit; ours is lifted to the whole u32 range to replay it (the decoder
     // still buffers only the bytes that arrive).
     let mut dec = PacketDecoder::with_max_body_len(u32::MAX);
@@ -222,7 +226,10 @@ fn decode_wire(wire: &[u8], sizes: Option<&Vec<Value>>) -> Result<(Vec<Value>, &
 fn decode(input: &Value) -> Result<Outcome, String> {
     let wire = hex_field(input, "wire")?;
     let (packets, end) = decode_wire(&wire, input.get("pieces").and_then(Value::as_array))?;
-    Ok(ok([("packets", Value::Array(packets)), ("end", json!(end))]))
+    Ok(ok([
+        ("packets", Value::Array(packets)),
+        ("end", json!(end)),
+    ]))
 }
 
 // ---- muxrpc sessions ------------------------------------------------------------------
@@ -247,10 +254,22 @@ const ALLOWED: [&str; 10] = [
 ];
 
 /// Answers one request as the generator's JS service does, using the endpoint's API.
-fn serve(ep: &mut Endpoint, perms: bool, id: RequestId, req: &ssb_muxrpc::Request) -> Result<(), String> {
+fn serve(
+    ep: &mut Endpoint,
+    perms: bool,
+    id: RequestId,
+    req: &ssb_muxrpc::Request,
+) -> Result<(), String> {
     let e = |x: ssb_muxrpc::LocalError| x.to_string();
-    if perms && !req.name.first().is_some_and(|n| ALLOWED.contains(&n.as_str())) {
-        return ep.reject(id, RemoteError::not_allowed(&req.name)).map_err(e);
+    if perms
+        && !req
+            .name
+            .first()
+            .is_some_and(|n| ALLOWED.contains(&n.as_str()))
+    {
+        return ep
+            .reject(id, RemoteError::not_allowed(&req.name))
+            .map_err(e);
     }
     let has = match (req.kind, service_type(&req.name)) {
         (CallType::Async, Some("async" | "sync")) => true,
@@ -266,7 +285,8 @@ fn serve(ep: &mut Endpoint, perms: bool, id: RequestId, req: &ssb_muxrpc::Reques
     match req.name.join(".").as_str() {
         "hello" => {
             let who = arg(0).as_str().unwrap_or_default().to_owned();
-            ep.respond(id, Ok(Body::Text(format!("hello, {who}")))).map_err(e)
+            ep.respond(id, Ok(Body::Text(format!("hello, {who}"))))
+                .map_err(e)
         }
         "add" => {
             let sum = arg(0).as_i64().unwrap_or(0) + arg(1).as_i64().unwrap_or(0);
@@ -275,7 +295,9 @@ fn serve(ep: &mut Endpoint, perms: bool, id: RequestId, req: &ssb_muxrpc::Reques
         "nothing" => ep.respond(id, Ok(Body::undefined())).map_err(e),
         "fail" => ep.respond(id, Err(RemoteError::new("boom"))).map_err(e),
         "bytes" => ep.respond(id, Ok(Body::Binary(b"abc".to_vec()))).map_err(e),
-        "secret" => ep.respond(id, Ok(Body::Text("the secret".into()))).map_err(e),
+        "secret" => ep
+            .respond(id, Ok(Body::Text("the secret".into())))
+            .map_err(e),
         "ns.deep" => ep.respond(id, Ok(Body::Text("deep".into()))).map_err(e),
         "count" => {
             for i in 0..arg(0).as_u64().unwrap_or(0) {
@@ -351,10 +373,19 @@ fn session(input: &Value) -> Result<Outcome, String> {
                 .iter()
                 .map(|v| v.as_str().unwrap_or_default().to_owned())
                 .collect();
-            let args = c.get("args").and_then(Value::as_array).cloned().unwrap_or_default();
+            let args = c
+                .get("args")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let id = ep.call(kind, &name, args).map_err(|e| e.to_string())?;
             if matches!(kind, CallType::Sink | CallType::Duplex) {
-                for d in c.get("data").and_then(Value::as_array).into_iter().flatten() {
+                for d in c
+                    .get("data")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     ep.send(id, app_body(d)).map_err(|e| e.to_string())?;
                 }
                 ep.end(id).map_err(|e| e.to_string())?;
