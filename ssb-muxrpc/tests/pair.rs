@@ -86,9 +86,10 @@ fn feed(ep: &mut Endpoint, inbox: &mut Vec<u8>, piece: usize) -> bool {
     while taken < inbox.len() {
         let end = inbox.len().min(taken.saturating_add(piece));
         let n = ep.handle_input(&inbox[taken..end]).expect("valid input");
+        let offered = end - taken;
         taken += n;
-        if n < end - taken + n {
-            break; // blocked
+        if n < offered {
+            break; // flow control stopped it
         }
     }
     // Deliver a held-back packet once room was made.
