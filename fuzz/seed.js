@@ -10,6 +10,8 @@ const targets = {
   legacy_json: { layers: ['legacy-json'], field: (c) => c.input.json_hex ? Buffer.from(c.input.json_hex, 'hex') : c.input.json },
   feed_validate: { layers: ['feed'], field: (c) => c.input.messages },
   // A client fed a server's messages, and a server fed a client's (roles in the first byte).
+  // Wires the codec vectors decode, in pieces of 7 bytes, body limit 4080.
+  muxrpc_decode: { layers: ['muxrpc'], field: (c) => c.input.wire ? Buffer.concat([Buffer.from([7, 255]), Buffer.from(c.input.wire, 'hex')]) : undefined },
   handshake_input: { layers: ['handshake'], field: (c) => c.expect.ok && c.expect.ok.msg2 ? [Buffer.concat([Buffer.from([64]), Buffer.from(c.expect.ok.msg2 + (c.expect.ok.msg4 || ''), 'hex')]), Buffer.concat([Buffer.from([65]), Buffer.from(c.expect.ok.msg1 + (c.expect.ok.msg3 || ''), 'hex')])] : undefined }
 }
 const vecDir = path.join(__dirname, '..', 'test-vectors', 'vectors')
