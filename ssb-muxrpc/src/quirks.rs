@@ -64,9 +64,8 @@
 //! 10. **Async requests are `{name, args}` without `type`** ([`stream.js`][stream]
 //!     `ps.request({ name, args })`); stream requests are `{name, args, type}` with the stream
 //!     flag set. A packet without the stream flag is an async request whatever its `type`
-//!     says. *Vector*. We accept both; we send `"type":"async"` on async requests too (JS
-//!     ignores it, go-muxrpc defaults a missing one to async, other implementations require
-//!     it).
+//!     says. *Vector*. We accept both, and send what JS sends: no `type` on async
+//!     requests (go-muxrpc also reads a missing one as async).
 //! 11. **The bootstrap `manifest` call sends `name` as a plain string**
 //!     ([`remote-api.js`][remote] `remoteCall('async', 'manifest', …)`); JS looks a string
 //!     name up as one key. *Vector* (`session/async/name-as-plain-string`). We read a string

@@ -211,11 +211,10 @@ impl RequestError {
     }
 }
 
-/// The request body this crate sends: `{"name":[…],"args":[…],"type":"…"}`.
-///
-/// `type` is sent on async requests too (`"async"`): JS muxrpc omits it and ignores it on
-/// receipt, go-muxrpc defaults a missing one to async, and some other implementations
-/// require it.
+/// The request body this crate sends, byte for byte what JS muxrpc sends:
+/// `{"name":[…],"args":[…]}` for an async call and `{"name":[…],"args":[…],"type":"…"}` for
+/// a stream (the whole-session vectors compare these bytes; go-muxrpc and Kuska also read a
+/// missing `type` as async).
 pub fn request_body(kind: CallType, name: &[String], args: Vec<Value>) -> Value {
     let mut o = Map::new();
     o.insert(
@@ -223,6 +222,8 @@ pub fn request_body(kind: CallType, name: &[String], args: Vec<Value>) -> Value 
         Value::Array(name.iter().cloned().map(Value::String).collect()),
     );
     o.insert("args".into(), Value::Array(args));
-    o.insert("type".into(), Value::String(kind.as_str().into()));
+    if kind != CallType::Async {
+        o.insert("type".into(), Value::String(kind.as_str().into()));
+    }
     Value::Object(o)
 }

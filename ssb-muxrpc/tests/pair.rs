@@ -431,7 +431,7 @@ fn async_request_shape_and_answers_on_the_wire() {
     assert_eq!((*stream, *end, *t, *req), (false, false, 2, 1));
     assert_eq!(
         std::str::from_utf8(body).unwrap(),
-        r#"{"name":["blobs","has"],"args":["&x"],"type":"async"}"#
+        r#"{"name":["blobs","has"],"args":["&x"]}"#
     );
     // A JS peer's request: no type, string name.
     let mut b = Endpoint::default();
