@@ -12,6 +12,7 @@ mod feed;
 mod handshake;
 mod legacy_json;
 mod muxrpc;
+mod session;
 
 pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
     match layer {
@@ -20,6 +21,7 @@ pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, Strin
         "handshake" => handshake::run(op, input),
         "boxstream" => boxstream::run(op, input),
         "feed" => feed::run(op, input),
+        "session" => session::run(op, input),
         "muxrpc" => muxrpc::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }
