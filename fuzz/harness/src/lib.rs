@@ -27,6 +27,8 @@ mod feed_kvt;
 mod feed_reader;
 mod handshake;
 mod legacy_json;
+mod muxrpc_decode;
+mod muxrpc_endpoint;
 
 pub use boxstream::boxstream_open;
 pub use crypto::crypto_parsers;
@@ -36,6 +38,8 @@ pub use feed_kvt::feed_kvt;
 pub use feed_reader::feed_reader;
 pub use handshake::{handshake_input, handshake_pair};
 pub use legacy_json::legacy_json;
+pub use muxrpc_decode::muxrpc_decode;
+pub use muxrpc_endpoint::muxrpc_endpoint;
 
 /// A fuzz target: its name (the `fuzz/fuzz_targets/<name>.rs` binary and the
 /// `fuzz/regressions/<name>/` folder) and its body.
@@ -84,5 +88,13 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "handshake_pair",
         run: handshake_pair,
+    },
+    Target {
+        name: "muxrpc_decode",
+        run: muxrpc_decode,
+    },
+    Target {
+        name: "muxrpc_endpoint",
+        run: muxrpc_endpoint,
     },
 ];
