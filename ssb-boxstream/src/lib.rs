@@ -5,7 +5,7 @@
 //! ```
 //! use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, sealed_len};
 //!
-//! let (key, nonce) = ([7u8; 32], [0u8; 24]); // from the handshake: see `channel`
+//! let (key, nonce) = ([7u8; 32], [0u8; 24]); // from the handshake's outcome
 //! let mut enc = Encryptor::new(key, nonce);
 //! let mut dec = Decryptor::new(key, nonce);
 //!
@@ -30,8 +30,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! After a handshake ([`ssb_handshake`]), [`channel`] builds both halves from the outcome; the
-//! `ssb-handshake` crate docs show the whole job in memory.
+//! The codec knows nothing of the handshake: keys and nonces come in as arguments (the
+//! `send` and `recv` halves of a handshake's outcome; `ssb-connection`'s `channel` pairs them
+//! and composes the whole connection).
 //!
 //! # Rules (docs/PROTOCOL.md §3.5)
 //!
@@ -59,8 +60,6 @@ pub use decrypt::{Decryptor, Frame, InPlace, OpenError, Opened};
 pub use encrypt::{Encryptor, SealError, sealed_len};
 pub use nonce::increment_be;
 
-use ssb_handshake::HandshakeOutcome;
-
 /// The largest body a frame carries; longer writes are split. Received headers announcing more
 /// are refused.
 pub const MAX_BODY_LEN: usize = 4096;
@@ -70,12 +69,3 @@ pub const HEADER_LEN: usize = 34;
 pub const GOODBYE_LEN: usize = HEADER_LEN;
 /// The largest frame on the wire, header included.
 pub const MAX_FRAME_LEN: usize = HEADER_LEN + MAX_BODY_LEN;
-
-/// Both halves of a connection's box streams from a completed handshake: the encryptor for
-/// what this side sends, the decryptor for what it receives.
-pub fn channel(outcome: &HandshakeOutcome) -> (Encryptor, Decryptor) {
-    (
-        Encryptor::new(outcome.send.key, outcome.send.nonce),
-        Decryptor::new(outcome.recv.key, outcome.recv.nonce),
-    )
-}

@@ -5,7 +5,7 @@
 //! ([`ssb-boxstream`](https://docs.rs/ssb-boxstream)).
 //!
 //! ```
-//! use ssb_boxstream::{Frame, channel};
+//! use ssb_boxstream::{Decryptor, Encryptor, Frame};
 //! use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 //! use ssb_handshake::{Event, Handshake, MAX_MESSAGE_LEN};
 //!
@@ -37,8 +37,8 @@
 //! assert_eq!(client.send, server.recv);
 //!
 //! // Box streams, one per direction.
-//! let (mut enc, _) = channel(&client);
-//! let (_, mut dec) = channel(&server);
+//! let mut enc = Encryptor::new(client.send.key, client.send.nonce);
+//! let mut dec = Decryptor::new(server.recv.key, server.recv.nonce);
 //! let mut wire = vec![0u8; ssb_boxstream::sealed_len(5) + ssb_boxstream::GOODBYE_LEN];
 //! let mut n = enc.seal(b"hello", &mut wire)?;
 //! n += enc.seal_goodbye(&mut wire[n..])?;
