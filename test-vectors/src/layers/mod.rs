@@ -11,6 +11,7 @@ mod crypto;
 mod feed;
 mod handshake;
 mod legacy_json;
+mod private_box;
 
 pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
     match layer {
@@ -19,6 +20,7 @@ pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, Strin
         "handshake" => handshake::run(op, input),
         "boxstream" => boxstream::run(op, input),
         "feed" => feed::run(op, input),
+        "private-box" => private_box::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }
 }
