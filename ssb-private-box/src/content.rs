@@ -88,9 +88,8 @@ pub fn box_content_with_rng(
 
 /// `base64(boxed) + ".box"`.
 pub fn encode_box_text(boxed: &[u8]) -> String {
-    let mut s = String::with_capacity(
-        base64::encoded_len(boxed.len()).saturating_add(BOX_SUFFIX.len()),
-    );
+    let mut s =
+        String::with_capacity(base64::encoded_len(boxed.len()).saturating_add(BOX_SUFFIX.len()));
     base64::encode_into(boxed, &mut s);
     s.push_str(BOX_SUFFIX);
     s

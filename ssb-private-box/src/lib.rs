@@ -88,8 +88,8 @@ mod secrets;
 
 pub use batch::{Opened, open_batch};
 pub use content::{
-    BOX_SUFFIX, UnboxError, box_content, box_content_with_rng, decode_box_text,
-    encode_box_text, unbox_content,
+    BOX_SUFFIX, UnboxError, box_content, box_content_with_rng, decode_box_text, encode_box_text,
+    unbox_content,
 };
 pub use open::{
     OpenError, open, open_body, open_body_into, open_key, open_key_with_max, open_with_max,

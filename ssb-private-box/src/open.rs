@@ -16,7 +16,9 @@ use ssb_crypto::{CurvePublicKey, CurveSecretKey};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-use crate::{HEADER_LEN, KEY_LEN, MAC_LEN, MIN_BOX_LEN, MaxRecipients, NONCE_LEN, SLOT_LEN, UnboxKey};
+use crate::{
+    HEADER_LEN, KEY_LEN, MAC_LEN, MIN_BOX_LEN, MaxRecipients, NONCE_LEN, SLOT_LEN, UnboxKey,
+};
 
 /// Why a box could not be opened. Never "not for me": that is `Ok(None)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

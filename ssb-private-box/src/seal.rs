@@ -114,8 +114,7 @@ pub fn seal_into(
         k.copy_from_slice(secrets.msg_key());
     }
     let (slots, body) = rest.split_at_mut(SLOT_LEN * recipients.len());
-    for (index, (slot, recipient)) in slots.chunks_exact_mut(SLOT_LEN).zip(recipients).enumerate()
-    {
+    for (index, (slot, recipient)) in slots.chunks_exact_mut(SLOT_LEN).zip(recipients).enumerate() {
         let shared = secrets
             .onetime()
             .diffie_hellman(recipient)

@@ -42,8 +42,14 @@ fn private_messages_in_a_signed_feed() {
         state = Some(valid.state());
         let boxed = valid.content().and_then(Value::as_str).unwrap();
         assert_eq!(boxed, text);
-        assert_eq!(unbox_content(boxed, &keys(2)).unwrap(), Some(content.clone()));
-        assert_eq!(unbox_content(boxed, &author).unwrap(), Some(content.clone()));
+        assert_eq!(
+            unbox_content(boxed, &keys(2)).unwrap(),
+            Some(content.clone())
+        );
+        assert_eq!(
+            unbox_content(boxed, &author).unwrap(),
+            Some(content.clone())
+        );
         let third = unbox_content(boxed, &keys(3)).unwrap();
         assert_eq!(third.is_some(), i % 2 == 1);
         assert_eq!(unbox_content(boxed, &keys(9)).unwrap(), None);

@@ -66,7 +66,12 @@ fn js_opens_our_boxes_content_and_feeds() {
     // 1..=7 recipients (default max), and larger max values up to 255.
     let shapes: Vec<(usize, u8, Option<u8>)> = (1..=7)
         .map(|n| (n, 7, None))
-        .chain([(8, 8, None), (9, 9, None), (9, 9, Some(9)), (255, 255, Some(255))])
+        .chain([
+            (8, 8, None),
+            (9, 9, None),
+            (9, 9, Some(9)),
+            (255, 255, Some(255)),
+        ])
         .collect();
     for (k, &(n, max, reader_max)) in shapes.iter().enumerate() {
         let recipients: Vec<Keypair> = (0..n as u32).map(keys).collect();
@@ -75,8 +80,13 @@ fn js_opens_our_boxes_content_and_feeds() {
             .map(|r| r.public().to_curve().unwrap())
             .collect();
         let plaintext: Vec<u8> = (0..[0, 1, 100, 5000][k % 4]).map(|i| i as u8).collect();
-        let boxed = seal_with_rng(&plaintext, &pks, MaxRecipients::new(max).unwrap(), &mut OsRng)
-            .unwrap();
+        let boxed = seal_with_rng(
+            &plaintext,
+            &pks,
+            MaxRecipients::new(max).unwrap(),
+            &mut OsRng,
+        )
+        .unwrap();
         let readers: Vec<&Keypair> = recipients.iter().chain(&non_recipients).collect();
         // JS reads slots 0..=max of its reader (max 7 unless given).
         let js_slots = usize::from(reader_max.unwrap_or(7)) + 1;
@@ -151,8 +161,11 @@ fn js_opens_our_boxes_content_and_feeds() {
     for i in 0..3usize {
         let n = 1 + i; // recipients: the author, then friends
         let content = parse(
-            format!(r#"{{"type":"post","text":"private {i}","recps":["{}"]}}"#, friends[0])
-                .as_bytes(),
+            format!(
+                r#"{{"type":"post","text":"private {i}","recps":["{}"]}}"#,
+                friends[0]
+            )
+            .as_bytes(),
         )
         .unwrap();
         let boxed = box_content_with_rng(&content, &friends[..n], &mut OsRng).unwrap();
@@ -175,7 +188,8 @@ fn js_opens_our_boxes_content_and_feeds() {
                 }
             })
             .collect();
-        feed_expect.push(json!({ "valid": true, "id": msg.id().to_string(), "contents": readable }));
+        feed_expect
+            .push(json!({ "valid": true, "id": msg.id().to_string(), "contents": readable }));
     }
 
     let report = js_read(&json!({
@@ -206,8 +220,16 @@ fn js_opens_our_boxes_content_and_feeds() {
         .zip(&content_expect)
         .enumerate()
     {
-        assert_eq!(got, &Value::Array(want.clone()), "content {i}: {}", contents[i]);
+        assert_eq!(
+            got,
+            &Value::Array(want.clone()),
+            "content {i}: {}",
+            contents[i]
+        );
     }
-    assert_eq!(report["contents"].as_array().unwrap().len(), content_expect.len());
+    assert_eq!(
+        report["contents"].as_array().unwrap().len(),
+        content_expect.len()
+    );
     assert_eq!(report["feeds"], json!([feed_expect]));
 }

@@ -41,9 +41,7 @@ fn reference_open(boxed: &[u8], sk: &CurveSecretKey, max: usize) -> Option<(u8, 
             let count = ck[0];
             let key: [u8; 32] = ck[1..].try_into().ok()?;
             let body = boxed.get(56 + 49 * usize::from(count)..)?;
-            return secretbox::open(&key, &nonce, body)
-                .ok()
-                .map(|p| (count, p));
+            return secretbox::open(&key, &nonce, body).ok().map(|p| (count, p));
         }
     }
     None
@@ -113,12 +111,7 @@ fn low_order_keys_are_refused() {
     let mut one = [0u8; 32];
     one[0] = 1;
     assert_eq!(
-        seal(
-            b"x",
-            &[curve(1), zero],
-            MaxRecipients::DEFAULT,
-            &secrets(1)
-        ),
+        seal(b"x", &[curve(1), zero], MaxRecipients::DEFAULT, &secrets(1)),
         Err(SealError::LowOrderRecipient { index: 1 })
     );
     let mut boxed = seal(b"x", &[curve(1)], MaxRecipients::DEFAULT, &secrets(1)).unwrap();
@@ -142,7 +135,9 @@ fn malformed_boxes_are_errors_not_none() {
     for len in 0..MIN_BOX_LEN {
         assert_eq!(
             open(&boxed[..len.min(boxed.len())], &sk),
-            Err(OpenError::TooShort { len: len.min(boxed.len()) })
+            Err(OpenError::TooShort {
+                len: len.min(boxed.len())
+            })
         );
     }
     // Our slot opens but the body is cut or tampered.
@@ -194,7 +189,9 @@ fn buffers_too_small_say_how_much() {
     .unwrap();
     assert_eq!(n, need);
     let boxed = &out[..n];
-    let key = open_key(boxed, &keys(1).to_curve_secret()).unwrap().unwrap();
+    let key = open_key(boxed, &keys(1).to_curve_secret())
+        .unwrap()
+        .unwrap();
     assert_eq!(plaintext_len(boxed, &key), Ok(10));
     let mut pt = [0u8; 9];
     assert_eq!(
@@ -233,7 +230,10 @@ fn batch_is_open_per_box() {
     for (b, got) in boxes.iter().zip(&batch) {
         assert_eq!(got, &open(b, &sk));
     }
-    assert_eq!(batch.iter().filter(|r| matches!(r, Ok(Some(_)))).count(), 14);
+    assert_eq!(
+        batch.iter().filter(|r| matches!(r, Ok(Some(_)))).count(),
+        14
+    );
 }
 
 proptest! {
