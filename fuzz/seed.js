@@ -9,6 +9,7 @@ const targets = {
   crypto_parsers: { layers: ['crypto'], field: (c) => c.input.text },
   legacy_json: { layers: ['legacy-json'], field: (c) => c.input.json_hex ? Buffer.from(c.input.json_hex, 'hex') : c.input.json },
   feed_validate: { layers: ['feed'], field: (c) => c.input.messages },
+  private_box_open: { layers: ['private-box'], field: (c) => c.input.box ? Buffer.from(c.input.box, 'hex') : c.input.boxed },
   // A client fed a server's messages, and a server fed a client's (roles in the first byte).
   handshake_input: { layers: ['handshake'], field: (c) => c.expect.ok && c.expect.ok.msg2 ? [Buffer.concat([Buffer.from([64]), Buffer.from(c.expect.ok.msg2 + (c.expect.ok.msg4 || ''), 'hex')]), Buffer.concat([Buffer.from([65]), Buffer.from(c.expect.ok.msg1 + (c.expect.ok.msg3 || ''), 'hex')])] : undefined }
 }

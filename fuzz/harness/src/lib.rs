@@ -24,12 +24,14 @@ mod crypto;
 mod feed;
 mod handshake;
 mod legacy_json;
+mod private_box;
 
 pub use boxstream::boxstream_open;
 pub use crypto::crypto_parsers;
 pub use feed::feed_validate;
 pub use handshake::{handshake_input, handshake_pair};
 pub use legacy_json::legacy_json;
+pub use private_box::{private_box_open, private_box_recipient};
 
 /// A fuzz target: its name (the `fuzz/fuzz_targets/<name>.rs` binary and the
 /// `fuzz/regressions/<name>/` folder) and its body.
@@ -66,5 +68,13 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "handshake_pair",
         run: handshake_pair,
+    },
+    Target {
+        name: "private_box_open",
+        run: private_box_open,
+    },
+    Target {
+        name: "private_box_recipient",
+        run: private_box_recipient,
     },
 ];
