@@ -31,8 +31,13 @@ fn tmp(name: &str) -> PathBuf {
 /// A secret file for `seed` (made by `ssb keygen` the first time) and its feed id.
 fn identity(dir: &Path, seed: &str) -> (String, String) {
     let file = dir.join(format!("secret-{seed}"));
-    let cmd = if file.exists() { "id" } else { "keygen" };
-    let mut args = vec![cmd, "--secret", file.to_str().unwrap()];
+    let file = file.to_str().expect("UTF-8 temp path").to_owned();
+    let cmd = if Path::new(&file).exists() {
+        "id"
+    } else {
+        "keygen"
+    };
+    let mut args = vec![cmd, "--secret", file.as_str()];
     if cmd == "keygen" {
         args.extend(["--seed", seed]);
     }
@@ -43,8 +48,11 @@ fn identity(dir: &Path, seed: &str) -> (String, String) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    (file.to_str().unwrap().to_owned(), id)
+    let id = String::from_utf8(out.stdout)
+        .expect("UTF-8")
+        .trim()
+        .to_owned();
+    (file, id)
 }
 
 fn seed(i: u8) -> String {

@@ -42,7 +42,7 @@ fn js_read(input: &Value) -> Value {
         "ssb-private-box-js-reads-ours-{}.json",
         std::process::id()
     ));
-    std::fs::write(&file, serde_json::to_vec(input).unwrap()).unwrap();
+    std::fs::write(&file, serde_json::to_vec(input).expect("JSON")).expect("temp file written");
     let out = Command::new("node")
         .arg(js_dir().join("private-box-read.js"))
         .arg(&file)

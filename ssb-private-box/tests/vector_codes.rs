@@ -13,12 +13,14 @@ use ssb_private_box::{
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
 }
 
 fn arr<const N: usize>(v: &Value) -> [u8; N] {
-    unhex(v.as_str().unwrap()).try_into().unwrap()
+    unhex(v.as_str().expect("a hex string"))
+        .try_into()
+        .expect("the right length")
 }
 
 fn secrets(input: &Value) -> BoxSecrets {
@@ -32,7 +34,7 @@ fn secrets(input: &Value) -> BoxSecrets {
 fn max(input: &Value) -> Option<MaxRecipients> {
     match input.get("max") {
         None => Some(MaxRecipients::DEFAULT),
-        Some(m) => u8::try_from(m.as_u64().unwrap())
+        Some(m) => u8::try_from(m.as_u64().expect("a number"))
             .ok()
             .and_then(MaxRecipients::new),
     }
