@@ -1,7 +1,10 @@
 //! What JS `private-box` 0.3.1 and `ssb-keys` 8.5 actually do, where it is easy to get
-//! wrong, and where this crate deliberately differs. Every "JS does" below is pinned by a
-//! case in `test-vectors/vectors/private-box.json` (generated and re-checked by
-//! `test-vectors/js/layers/private-box.js`); every "we" that differs is a labelled policy.
+//! wrong, and where this crate deliberately differs (each difference is marked *Policy*).
+//! Items 1–11, 13–15 and 17–19 are pinned by cases in `test-vectors/vectors/private-box.json`
+//! (generated and re-checked on JS by `test-vectors/js/layers/private-box.js`; group names in
+//! `test-vectors/README.md`). Item 12's `max` of 0 and item 16's leniency are read from the
+//! sources (`private-box/index.js` `setMax`, `ssb-keys/util.js` `toBuffer`) and are not in the
+//! vectors, because our API refuses those inputs.
 //!
 //! # The layout, as the code (not the README) has it
 //!
