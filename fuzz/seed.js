@@ -11,6 +11,8 @@ const targets = {
   feed_validate: { layers: ['feed'], field: (c) => c.input.messages },
   private_box_open: { layers: ['private-box'], field: (c) => c.input.box ? Buffer.from(c.input.box, 'hex') : c.input.boxed },
   // A client fed a server's messages, and a server fed a client's (roles in the first byte).
+  // Wires the codec vectors decode, in pieces of 7 bytes, body limit 4080.
+  muxrpc_decode: { layers: ['muxrpc'], field: (c) => c.input.wire ? Buffer.concat([Buffer.from([7, 255]), Buffer.from(c.input.wire, 'hex')]) : undefined },
   handshake_input: { layers: ['handshake'], field: (c) => c.expect.ok && c.expect.ok.msg2 ? [Buffer.concat([Buffer.from([64]), Buffer.from(c.expect.ok.msg2 + (c.expect.ok.msg4 || ''), 'hex')]), Buffer.concat([Buffer.from([65]), Buffer.from(c.expect.ok.msg1 + (c.expect.ok.msg3 || ''), 'hex')])] : undefined }
 }
 const vecDir = path.join(__dirname, '..', 'test-vectors', 'vectors')

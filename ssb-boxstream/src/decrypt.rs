@@ -1,4 +1,4 @@
-//! The receiving side (spec §3.4, §3.5).
+//! The receiving side (docs/PROTOCOL.md §3.4, §3.5).
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;
@@ -275,7 +275,7 @@ impl Decryptor {
         }
     }
 
-    /// The goodbye consumed one nonce (spec §3.2); nothing follows, but keep the count exact.
+    /// The goodbye consumed one nonce (docs/PROTOCOL.md §3.2); nothing follows, but keep the count exact.
     fn nonce_after_goodbye(&mut self) {
         increment_be(&mut self.nonce);
     }

@@ -1,4 +1,4 @@
-//! The sending side (spec §3.3).
+//! The sending side (docs/PROTOCOL.md §3.3).
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;

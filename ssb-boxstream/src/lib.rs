@@ -1,4 +1,4 @@
-//! Box stream (spec §3): the encrypted, authenticated framing both directions of an SSB
+//! Box stream (docs/PROTOCOL.md §3): the encrypted, authenticated framing both directions of an SSB
 //! connection use after the secret handshake. Sans-IO and `no_std`: an [`Encryptor`] seals into
 //! caller buffers, a [`Decryptor`] takes ciphertext in pieces of any size and decrypts in place.
 //!
@@ -33,7 +33,7 @@
 //! After a handshake ([`ssb_handshake`]), [`channel`] builds both halves from the outcome; the
 //! `ssb-handshake` crate docs show the whole job in memory.
 //!
-//! # Rules (spec §3.5)
+//! # Rules (docs/PROTOCOL.md §3.5)
 //!
 //! * Any panic on input is a bug. The decryptor never delivers unauthenticated or partial
 //!   plaintext; nonces advance only after a frame authenticated.

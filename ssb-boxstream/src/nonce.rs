@@ -1,4 +1,4 @@
-//! The nonce schedule (spec §3.2): a 24-byte big-endian counter; a data frame uses `N` for its
+//! The nonce schedule (docs/PROTOCOL.md §3.2): a 24-byte big-endian counter; a data frame uses `N` for its
 //! header and `N + 1` for its body, the next frame starts at `N + 2`.
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 

@@ -1,4 +1,4 @@
-//! Box-stream round trips, the spec §9.2 known answers, every split point, truncation,
+//! Box-stream round trips, the docs/PROTOCOL.md §9.2 known answers, every split point, truncation,
 //! tampering, limits and stickiness.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
@@ -345,26 +345,53 @@ fn mixing_the_two_decrypt_apis_mid_frame_is_refused() {
 
 #[test]
 fn nonces_carry_across_bytes_and_wrap() {
-    let data = [5u8; 10];
-    for start in [
-        {
-            let mut n = [0u8; 24];
-            n[23] = 0xfe;
-            n
-        },
-        {
-            let mut n = [0u8; 24];
-            n[20..].copy_from_slice(&[0x00, 0xff, 0xff, 0xfd]);
-            n
-        },
-        [0xff; 24],
-    ] {
-        let wire = seal_all(&[&data, &data, &data], true, KEY, start);
+    // Known answers from pull-box-stream (test-vectors/vectors/boxstream.json, the
+    // `seal/nonce-carry/*` cases): three 10-byte frames from nonces ending `00fe` (the
+    // increment carries into the next byte), `00fffffffd` (carries across three bytes) and
+    // all `ff` (wraps to zero). Each frame takes two nonces, so every carry is crossed; our
+    // sealed bytes must be JS's byte for byte, and JS's bytes must open to the chunks.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../test-vectors/vectors/boxstream.json");
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("boxstream vectors")).unwrap();
+    let mut checked = Vec::new();
+    for case in file["cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        if !id.starts_with("seal/nonce-carry/") {
+            continue;
+        }
+        let input = &case["input"];
+        let key: [u8; 32] = unhex(input["key"].as_str().unwrap()).try_into().unwrap();
+        let nonce: [u8; 24] = unhex(input["nonce"].as_str().unwrap()).try_into().unwrap();
+        let chunks: Vec<Vec<u8>> = input["chunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| unhex(c.as_str().unwrap()))
+            .collect();
+        assert_eq!(input["goodbye"], true, "{id}");
+        let js_wire = unhex(case["expect"]["ok"]["wire"].as_str().unwrap());
+        let refs: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
         assert_eq!(
-            open_pieces(&wire, &[], KEY, start),
-            ok(&[&data, &data, &data])
+            seal_all(&refs, true, key, nonce),
+            js_wire,
+            "{id}: sealed bytes"
         );
+        assert_eq!(
+            open_pieces(&js_wire, &[], key, nonce),
+            ok(&refs),
+            "{id}: opened"
+        );
+        checked.push(id.to_owned());
     }
+    assert_eq!(
+        checked,
+        [
+            "seal/nonce-carry/1-byte",
+            "seal/nonce-carry/3-bytes",
+            "seal/nonce-carry/wrap"
+        ]
+    );
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `ssb shs1 server|client`: the stdin/stdout protocol of `shs1-test` (spec §2.9), driving
+//! `ssb shs1 server|client`: the stdin/stdout protocol of `shs1-test` (docs/PROTOCOL.md §2.9), driving
 //! ssb-handshake with a blocking loop.
 //!
 //! ```text

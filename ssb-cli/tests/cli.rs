@@ -182,6 +182,91 @@ fn verify_feed_truncated_array_and_usage_errors() {
     assert_eq!(ssb(&["frobnicate"], None).status.code(), Some(2));
 }
 
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(out.stdout.clone())
+        .expect("UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn verify_feed_reports_data_after_the_array_as_an_invalid_item() {
+    let (msgs, ids) = vector_feed();
+    let array = format!("[{}]", msgs[..2].join(","));
+    // Whitespace after the array is fine.
+    let out = ssb(
+        &["verify-feed", "--json"],
+        Some(format!("{array} \n\n").as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_lines(&out).len(), 2);
+    // Anything else is one invalid item after the array's items, and the run fails.
+    for tail in ["x", "[]", ",", &array] {
+        let input = format!("{array}\n{tail}");
+        let out = ssb(&["verify-feed", "--json"], Some(input.as_bytes()));
+        assert_eq!(out.status.code(), Some(1), "tail {tail:?}");
+        let got = json_lines(&out);
+        assert_eq!(got.len(), 3, "tail {tail:?}");
+        assert_eq!(got[0]["key"], ids[0].as_str());
+        assert_eq!(got[1]["key"], ids[1].as_str());
+        assert_eq!(got[2]["index"], 2);
+        assert_eq!(got[2]["valid"], false);
+        assert_eq!(got[2]["error"], "json");
+        let offset = array.len() + 1;
+        assert_eq!(
+            got[2]["message"],
+            format!("not JSON: data after the end of the array at byte {offset}")
+        );
+    }
+    let out = ssb(&["verify-feed"], Some(format!("{array}x").as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let summary = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        summary.starts_with("3 items: 2 valid, 1 invalid, 1 authors"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn verify_feed_bounds_items_and_refuses_a_hostile_message() {
+    // An overlong line is one invalid item; the lines after it are read.
+    let (msgs, _) = vector_feed();
+    let long = "7".repeat(1024 * 1024 + 1);
+    let input = format!("{long}\n{}\n", compact(&msgs[0]));
+    let out = ssb(&["verify-feed", "--json"], Some(input.as_bytes()));
+    let got = json_lines(&out);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["error"], "json");
+    assert_eq!(
+        got[0]["message"],
+        "not JSON: line longer than 1048576 bytes"
+    );
+    assert_eq!(got[1]["valid"], true);
+    // 900 KB whose signing encoding is 227 MB: too large (the JS verdict for this shape,
+    // checked against ssb-validate in ssb-feed's tests/memory.rs), found without writing
+    // the encoding, in an array and as a line.
+    let author = "@6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=.ed25519";
+    let sig = format!("{}==.sig.ed25519", "A".repeat(86));
+    let content = format!(
+        "{}{}0{}",
+        "[".repeat(250),
+        "0,".repeat(449_999),
+        "]".repeat(250)
+    );
+    let msg = format!(
+        r#"{{"previous":null,"author":"{author}","sequence":1,"timestamp":1,"hash":"sha256","content":{content},"signature":"{sig}"}}"#
+    );
+    for input in [format!("{msg}\n"), format!("[{msg}]")] {
+        let out = ssb(&["verify-feed", "--json"], Some(input.as_bytes()));
+        assert_eq!(out.status.code(), Some(1));
+        let got = json_lines(&out);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["error"], "too_large");
+        assert_eq!(got[0]["author"], author);
+    }
+}
+
 #[test]
 fn keygen_writes_the_js_layout_once_and_id_reads_it() {
     let dir = tmp("keygen");

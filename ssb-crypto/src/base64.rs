@@ -1,4 +1,4 @@
-//! Strict, canonical base64 as SSB uses it (spec §1.3).
+//! Strict, canonical base64 as SSB uses it (docs/PROTOCOL.md §1.3).
 //!
 //! The alphabet is standard RFC 4648 (`+` and `/`, never the url-safe `-` and `_`), padding
 //! is always present, and the unused low bits of the last character must be zero, so every

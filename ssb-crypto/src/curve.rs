@@ -1,4 +1,4 @@
-//! X25519 keys and Diffie-Hellman (spec §1.5), for the handshake and private-box.
+//! X25519 keys and Diffie-Hellman (docs/PROTOCOL.md §1.5), for the handshake and private-box.
 
 use core::fmt;
 
@@ -32,6 +32,17 @@ pub enum ConversionError {
     /// The point has a torsion component of order 4 or 8 (libsodium's subgroup test).
     #[error("ed25519 public key is not in the prime-order subgroup")]
     NotInSubgroup,
+}
+
+impl ConversionError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotAPoint => "curve_not_a_point",
+            Self::SmallOrder => "curve_small_order",
+            Self::NotInSubgroup => "curve_not_in_subgroup",
+        }
+    }
 }
 
 /// A Diffie-Hellman whose result is all zero: the peer's key was of low order.

@@ -1,4 +1,4 @@
-//! Sigil ids (spec §1.2): `@<base64 key>.ed25519`, `%<base64 hash>.sha256`, `&<base64 hash>.sha256`.
+//! Sigil ids (docs/PROTOCOL.md §1.2): `@<base64 key>.ed25519`, `%<base64 hash>.sha256`, `&<base64 hash>.sha256`.
 //!
 //! Parsing is strict: exactly the sigil, exactly 44 characters of canonical base64 and exactly
 //! the suffix. (The JS `ssb-ref` regexes also let any character stand for the `.` before the
@@ -157,7 +157,7 @@ impl From<PublicKey> for FeedId {
 }
 
 impl MsgId {
-    /// The id of a message whose legacy hash input (spec §5.3) is `bytes`.
+    /// The id of a message whose legacy hash input (docs/PROTOCOL.md §5.3) is `bytes`.
     pub fn from_hash_input(bytes: &[u8]) -> Self {
         MsgId(crate::hash::sha256(bytes))
     }

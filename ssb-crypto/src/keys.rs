@@ -1,4 +1,4 @@
-//! Ed25519 identities: [`Keypair`], [`PublicKey`], [`Signature`] (spec §0, §1.1).
+//! Ed25519 identities: [`Keypair`], [`PublicKey`], [`Signature`] (docs/PROTOCOL.md §0, §1.1).
 //!
 //! Verification follows libsodium's `crypto_sign_verify_detached` (what every JS peer runs)
 //! rather than plain RFC 8032; see [`PublicKey::verify`].
@@ -426,7 +426,6 @@ mod tests {
             PublicKey(id).verify(b"hello", &sig),
             Err(SignatureError::WeakPublicKey)
         );
-        assert!(!alloc::format!("{kp:?}").contains("seed"));
         // A small-order R is refused before any arithmetic.
         let mut weak = sig;
         weak.0[..32].copy_from_slice(&SMALL_ORDER_BLOCKLIST[1]);

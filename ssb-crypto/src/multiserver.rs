@@ -1,4 +1,4 @@
-//! Multiserver addresses (spec §7.2), e.g. `net:one.butt.nz:8008~shs:VJM7w1W1…=`.
+//! Multiserver addresses (docs/PROTOCOL.md §7.2), e.g. `net:one.butt.nz:8008~shs:VJM7w1W1…=`.
 //!
 //! The grammar is `multiserver-address`'s: addresses joined by `;`, each a transport and
 //! its transforms joined by `~`, each a name (`[a-z][a-z0-9-]+`) followed by `:`-separated
@@ -126,6 +126,19 @@ pub enum AddressError {
         /// The base64 rule that failed.
         error: Base64Error,
     },
+}
+
+impl AddressError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLong => "address_too_long",
+            Self::Syntax { .. } => "address_syntax",
+            Self::NotNetShs => "address_not_net_shs",
+            Self::InvalidPort(_) => "address_invalid_port",
+            Self::Key { .. } => "address_invalid_key",
+        }
+    }
 }
 
 fn is_data_char(b: u8) -> bool {

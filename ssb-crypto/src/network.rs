@@ -1,4 +1,4 @@
-//! The SHS network key (spec §2.1, §7.1): `caps.shs` in `ssb-caps`.
+//! The SHS network key (docs/PROTOCOL.md §2.1, §7.1): `caps.shs` in `ssb-caps`.
 
 use core::fmt;
 use core::str::FromStr;
@@ -37,6 +37,16 @@ pub enum NetworkKeyError {
     /// Not 64 hex digits, and not canonical base64 of 32 bytes.
     #[error("network key is neither 64 hex digits nor base64 of 32 bytes: {0}")]
     Base64(#[from] Base64Error),
+}
+
+impl NetworkKeyError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidHex => "network_key_invalid_hex",
+            Self::Base64(_) => "network_key_invalid_base64",
+        }
+    }
 }
 
 impl NetworkKey {

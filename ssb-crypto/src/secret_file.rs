@@ -1,4 +1,4 @@
-//! The `ssb-keys` secret file, `~/.ssb/secret` (spec §1.4).
+//! The `ssb-keys` secret file, `~/.ssb/secret` (docs/PROTOCOL.md §1.4).
 //!
 //! Parsing follows `ssb-keys` `reconstructKeys`: every `#` comment is removed together with
 //! the rest of its line and any whitespace just before it (JS regex `\s*#[^\n]*`, global),

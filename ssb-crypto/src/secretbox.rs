@@ -1,5 +1,5 @@
 //! NaCl `crypto_secretbox` (XSalsa20-Poly1305) in libsodium's "easy" layout: the 16-byte
-//! Poly1305 tag first, then the ciphertext (spec §0). In-place detached variants serve
+//! Poly1305 tag first, then the ciphertext (docs/PROTOCOL.md §0). In-place detached variants serve
 //! box-stream, which carries the tag and the ciphertext apart.
 
 use alloc::vec::Vec;
@@ -24,6 +24,16 @@ pub enum OpenError {
     /// Shorter than a tag.
     #[error("secretbox is {0} bytes, shorter than its 16-byte tag")]
     TooShort(usize),
+}
+
+impl OpenError {
+    /// A stable, machine-readable name for the failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthentic => "secretbox_unauthentic",
+            Self::TooShort(_) => "secretbox_too_short",
+        }
+    }
 }
 
 fn cipher(key: &[u8; 32]) -> XSalsa20Poly1305 {

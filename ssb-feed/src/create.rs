@@ -4,7 +4,7 @@ use ssb_crypto::Keypair;
 use ssb_legacy_json::{Object, Value};
 
 use crate::validate::{Order, Scratch, check};
-use crate::{FeedError, FeedState, Message, SignCap};
+use crate::{FeedError, FeedState, Message, ShapeError, SignCap};
 
 /// Why a message could not be created.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -63,15 +63,20 @@ pub fn create_message(
         SignCap::Hmac(k) => Some(*k),
         SignCap::InvalidKey => return Err(CreateError::HmacKey),
     };
+    // `state.sequence + 1` in doubles, as JS: no overflow. JS `create` refuses a sequence
+    // that is not an int32 (`isInvalidShape`) before signing; so do we.
+    let sequence = state.map_or(1.0, |s| crate::js::next_sequence(s.sequence));
+    if crate::js::is_int32(Some(&Value::Number(sequence))).is_none() {
+        return Err(CreateError::Invalid(FeedError::InvalidShape(
+            ShapeError::Sequence,
+        )));
+    }
     let mut msg = Object::new();
     msg.insert(
         "previous",
         state.map_or(Value::Null, |s| Value::from(s.id.to_string())),
     );
-    msg.insert(
-        "sequence",
-        Value::Number(state.map_or(1.0, |s| (s.sequence + 1) as f64)),
-    );
+    msg.insert("sequence", Value::Number(sequence));
     msg.insert("author", Value::from(keys.feed_id().to_string()));
     msg.insert("timestamp", Value::Number(timestamp));
     msg.insert("hash", Value::from("sha256"));

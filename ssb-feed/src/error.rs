@@ -3,7 +3,7 @@
 use ssb_legacy_json::ParseError;
 
 /// Why a message was refused. Variants follow `ssb-validate`'s checks in the order it makes
-/// them (spec §5.5.1); [`code`](Self::code) is a stable machine-readable name.
+/// them (docs/PROTOCOL.md §5.5.1); [`code`](Self::code) is a stable machine-readable name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FeedError {
@@ -14,6 +14,10 @@ pub enum FeedError {
     /// e.g. a truncated array or an overlong line); same class as [`FeedError::Json`].
     #[error("not JSON: {0}")]
     Unreadable(String),
+    /// The item could not be cut out of a stream of items ([`FeedReader`](crate::FeedReader));
+    /// same class as [`FeedError::Json`].
+    #[error("not JSON: {0}")]
+    Framing(#[from] crate::FramingError),
     /// The JSON is `null`, so JS fails reading `msg.author`.
     #[error("message is null, not an object")]
     NotAnObject,
@@ -27,7 +31,8 @@ pub enum FeedError {
     /// `sequence` is not the previous one plus one (`expected sequence N`).
     #[error("expected sequence {expected}")]
     SequenceMismatch {
-        /// The sequence the feed's state calls for.
+        /// The sequence the feed's state calls for (the state's plus one, saturating at
+        /// `i64::MAX` for a caller-supplied state that large).
         expected: i64,
     },
     /// `previous` is not the id of the feed's last message: a fork.
@@ -111,7 +116,7 @@ impl FeedError {
     /// and `ssb verify-feed --json` use).
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Json(_) | Self::Unreadable(_) => "json",
+            Self::Json(_) | Self::Unreadable(_) | Self::Framing(_) => "json",
             Self::NotAnObject => "not_an_object",
             Self::AuthorInvalid => "author_invalid",
             Self::SignatureMalformed => "signature_malformed",

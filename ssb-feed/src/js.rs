@@ -165,6 +165,13 @@ pub(crate) fn loose_eq_id(v: Option<&Value>, s: &str) -> bool {
     }
 }
 
+/// `state.sequence + 1` as JS computes it: in doubles, so it cannot overflow; from 2^53 on
+/// it rounds (2^53 + 1 is 2^53) exactly as JS does. No such sequence can be valid (they are
+/// int32), but a caller-supplied state can hold one, and the verdict must still be JS's.
+pub(crate) fn next_sequence(sequence: i64) -> f64 {
+    sequence as f64 + 1.0
+}
+
 /// JS `~~n === n`: a number that is an int32 (`-0` counts).
 pub(crate) fn is_int32(v: Option<&Value>) -> Option<i32> {
     match v {

@@ -26,7 +26,7 @@
 //!
 //! # What is checked, in order
 //!
-//! Exactly `ssb-validate`'s `append` (spec §5.5.1), each failure a [`FeedError`] with a
+//! Exactly `ssb-validate`'s `append` (docs/PROTOCOL.md §5.5.1), each failure a [`FeedError`] with a
 //! stable [`code`](FeedError::code): the author is a feed id (`ssb-ref`'s regex); the
 //! signature is canonical base64 + `.sig.` + the author's curve; with a state, `sequence`
 //! is the next one and `previous` the last id (JavaScript loose `!=`, quirks included), and
@@ -37,6 +37,15 @@
 //! ([`ssb_crypto::PublicKey::verify`]). Out of order ([`verify_message`],
 //! [`Validator::append_ooo`]) follows `appendOOO`. The quirks are in [`quirks`].
 //!
+//! # Streams and limits
+//!
+//! [`FeedReader`] cuts a JSON array or JSON lines of messages and KVTs, pushed in pieces of
+//! any size, into items of at most [`MAX_ITEM_BYTES`] (Sans-IO: it reads nothing itself);
+//! [`validate_feeds`] validates them in input order. Validating a message costs what
+//! parsing it costs plus a constant: its signing encoding, which nesting can make hundreds
+//! of times longer than its text, is written only up to [`MAX_SIGNED_BYTES`] (past that it
+//! is too large whatever it holds) and measured without being written.
+//!
 //! Any panic on input is a bug.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -46,6 +55,7 @@ mod create;
 mod error;
 mod js;
 pub mod quirks;
+pub mod reader;
 mod types;
 mod validate;
 mod validator;
@@ -53,8 +63,10 @@ mod validator;
 pub use batch::{BatchOutcome, Item, validate_batch, validate_feeds};
 pub use create::{CreateError, create_message};
 pub use error::{FeedError, ShapeError};
+pub use reader::{FeedReader, Framing, FramingError, MAX_ITEM_BYTES, ReadItem};
 pub use types::{FeedState, HmacKey, Kvt, Message, SignCap};
 pub use validate::{
-    MAX_MESSAGE_UTF16, validate_message, validate_next, validate_value, verify_message,
+    MAX_MESSAGE_UTF16, MAX_SIGNED_BYTES, validate_message, validate_next, validate_value,
+    verify_message,
 };
 pub use validator::Validator;

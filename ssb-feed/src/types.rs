@@ -89,7 +89,7 @@ impl Message {
             timestamp: c.timestamp,
         }
     }
-    /// The message id (`%…=.sha256`, spec §5.3).
+    /// The message id (`%…=.sha256`, docs/PROTOCOL.md §5.3).
     pub fn id(&self) -> MsgId {
         self.id
     }

@@ -1,5 +1,5 @@
 //! Validation of one message, `ssb-validate`'s `append` (in order) and `appendOOO` (out of
-//! order), check for check and in the same order (spec §5.5.1).
+//! order), check for check and in the same order (docs/PROTOCOL.md §5.5.1).
 
 use ssb_crypto::{FeedId, MsgId, PublicKey, Signature, VerifyKey};
 use ssb_legacy_json::{LegacyHasher, Object, Value};
@@ -10,6 +10,14 @@ use crate::{FeedState, Message, SignCap};
 
 /// The largest signing encoding a valid message can have, in UTF-16 code units.
 pub const MAX_MESSAGE_UTF16: usize = 8192;
+
+/// The most UTF-8 bytes the signed text of a valid message can take: a UTF-16 code unit is
+/// at most 3 bytes of UTF-8 (a surrogate pair, 2 units, is 4 bytes), and the signed text is
+/// shorter than the whole message. Validation encodes at most this much of any message
+/// (see [`ssb_legacy_json::Stringify::append_bounded`]) and so is never asked to hold the
+/// signing encoding of a hostile message, which can be hundreds of times its input; this is
+/// also the most a [`Validator`](crate::Validator)'s reused buffer ever holds.
+pub const MAX_SIGNED_BYTES: usize = 3 * MAX_MESSAGE_UTF16;
 
 /// Bytes of the text `,\n  "signature": "` that joins the unsigned encoding and the signature.
 const SIG_PREFIX: &str = ",\n  \"signature\": \"";
@@ -31,7 +39,8 @@ pub(crate) struct Checked {
     pub(crate) timestamp: f64,
 }
 
-/// Reusable buffers and a one-entry key cache, so a run of messages allocates little.
+/// Reusable buffers and a one-entry key cache, so a run of messages allocates little. The
+/// buffer never holds more than [`MAX_SIGNED_BYTES`] (its capacity stays below twice that).
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub(crate) signed: Vec<u8>,
@@ -170,9 +179,18 @@ fn precheck_inner(value: &Value, cap: &SignCap, scratch: &mut Scratch) -> Result
         .as_str()
         .ok_or(early(FeedError::SignatureMalformed))?;
     scratch.signed.clear();
-    obj.signing()
-        .without_key("signature")
-        .append_to(&mut scratch.signed);
+    let unsigned = obj.signing().without_key("signature");
+    if unsigned
+        .append_bounded(&mut scratch.signed, MAX_SIGNED_BYTES)
+        .is_err()
+    {
+        // More than 3 × 8192 bytes, so more than 8192 units: too large whatever the
+        // signature. The exact length (JS reports it) is counted without encoding: the
+        // signature is the last of the 7 keys, so this is `JSON.stringify(msg, null, 2)`.
+        return Err(late(FeedError::TooLarge {
+            utf16_len: obj.signing().utf16_len(),
+        }));
+    }
     let head = core::str::from_utf8(&scratch.signed)
         .ok()
         .and_then(|u| u.strip_suffix("\n}"))
@@ -248,9 +266,12 @@ pub(crate) fn decide(order: Order<'_>, value: &Value, pre: Precheck) -> Result<C
     match order {
         Order::InOrder(Some(state)) => {
             // sequence == state.sequence + 1 (loose), then previous == state.id (loose).
-            let expected = state.sequence + 1;
-            if !js::loose_eq_number(field("sequence"), expected as f64) {
-                return Err(FeedError::SequenceMismatch { expected });
+            // JS adds in doubles: a caller's state near the i64 range gives the JS rounding,
+            // never an overflow (see `js::next_sequence`).
+            if !js::loose_eq_number(field("sequence"), js::next_sequence(state.sequence)) {
+                return Err(FeedError::SequenceMismatch {
+                    expected: state.sequence.saturating_add(1),
+                });
             }
             if !js::loose_eq_id(field("previous"), &state.id.to_string()) {
                 return Err(FeedError::Fork);

@@ -1,5 +1,5 @@
-//! The worked messages of the spec digest (§9.3), which were checked against libsodium and
-//! node when the digest was written.
+//! The worked messages of the protocol notes (docs/PROTOCOL.md §9.3; the `spec-9.3/*` vectors,
+//! which the JS generator checks against libsodium and node).
 
 use ssb_crypto::Keypair;
 use ssb_feed::{SignCap, Validator, create_message};
@@ -66,16 +66,59 @@ fn spec_messages_validate_with_their_ids() {
 }
 
 #[test]
-fn recreating_spec_message_1_is_byte_identical_in_order_a() {
-    // The digest's message is in order A (author before sequence); `create` writes order B,
-    // so re-creating it must give a different text but the same author and a valid message.
+fn re_signing_spec_message_1_gives_its_signature_byte_for_byte() {
+    // The digest's author is the key of seed 01 x 32 (`ssb-keys.generate('ed25519',
+    // Buffer.alloc(32, 1))` gives this id). Signing the message without its `signature`, in
+    // its own field order (order A: author before sequence), must give the protocol notes'
+    // signature exactly (Ed25519 is deterministic), and the whole text must come back.
+    let keys = Keypair::from_seed(&[1; 32]);
+    let mut msg = ssb_legacy_json::parse(MSG1.as_bytes()).unwrap();
+    let obj = msg.as_object_mut().unwrap();
+    assert_eq!(
+        obj.get("author").and_then(|a| a.as_str()),
+        Some(keys.feed_id().to_string().as_str())
+    );
+    let spec_sig = obj.remove("signature").unwrap();
+    let sig = keys.sign(msg.to_signing_string().as_bytes());
+    assert_eq!(spec_sig.as_str(), Some(sig.to_string().as_str()));
+    msg.as_object_mut()
+        .unwrap()
+        .insert("signature", sig.to_string().as_str());
+    assert_eq!(msg.to_signing_string(), MSG1);
+}
+
+#[test]
+fn creating_spec_message_1s_content_gives_what_ssb_validate_create_gives() {
+    // `create` writes order B (sequence before author), as JS `ssb-validate.create` does, so
+    // re-creating the protocol notes' message 1 gives another text (and signature) than the protocol notes'
+    // order-A one. What it must give is JS's: the `create/spec-9.3-message-1` vector, made by
+    // ssb-validate.create with the same key, content and timestamp.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
+    let file: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("feed vectors")).expect("JSON");
+    let case = file["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["id"] == "create/spec-9.3-message-1")
+        .expect("the create/spec-9.3-message-1 vector");
+    assert_eq!(case["input"]["seed"], "01".repeat(32));
+    assert_eq!(case["input"]["timestamp"], 1514517067954u64);
+    let js = &case["expect"]["ok"];
     let keys = Keypair::from_seed(&[1; 32]);
     let content = ssb_legacy_json::parse(br#"{"type":"post","text":"hello"}"#).unwrap();
+    assert_eq!(
+        case["input"]["content_json"].as_str(),
+        Some(content.to_compact_string().as_str())
+    );
     let m = create_message(&keys, None, content, 1514517067954.0, &SignCap::None).unwrap();
-    assert_eq!(m.author(), keys.feed_id());
-    assert!(
-        m.to_signing_string()
-            .starts_with("{\n  \"previous\": null,\n  \"sequence\": 1,\n  \"author\"")
+    assert_eq!(js["message"].as_str(), Some(m.to_signing_string().as_str()));
+    assert_eq!(js["id"].as_str(), Some(m.id().to_string().as_str()));
+    assert_ne!(
+        m.to_signing_string(),
+        MSG1,
+        "order B is not the protocol notes' order A"
     );
     let mut v = Validator::new(SignCap::None);
     assert_eq!(

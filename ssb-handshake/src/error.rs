@@ -1,10 +1,10 @@
 //! Errors, split the way h11 does: [`RemoteError`] when the peer sent something that fails a
-//! check (spec §2.5), [`LocalError`] when the caller misused the API. Every handshake error is
+//! check (docs/PROTOCOL.md §2.5), [`LocalError`] when the caller misused the API. Every handshake error is
 //! fatal and sticky: the machine that reported it stays failed and never transmits again.
 
 use ssb_crypto::SignatureError;
 
-/// The four messages of the handshake, in wire order (spec §2.3). Errors name the message whose
+/// The four messages of the handshake, in wire order (docs/PROTOCOL.md §2.3). Errors name the message whose
 /// processing failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {

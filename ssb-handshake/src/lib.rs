@@ -58,7 +58,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # What it checks (spec §2.5)
+//! # What it checks (docs/PROTOCOL.md §2.5)
 //!
 //! * msg1/msg2: the HMAC with the network key, in constant time; a Diffie-Hellman with the
 //!   peer's ephemeral key that gives all zeros (a low-order point) is refused, as libsodium does.

@@ -1,4 +1,4 @@
-//! The client and server state machines (spec §2.5, §2.7).
+//! The client and server state machines (docs/PROTOCOL.md §2.5, §2.7).
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use ssb_crypto::hash::{auth, auth_verify, sha256, sha256_parts};
@@ -398,7 +398,7 @@ impl Handshake {
             return Err(LocalError::NotComplete.into());
         }
         // S = H(key4); we encrypt with H(S || remote pk) and the first 24 bytes of the remote
-        // hello HMAC, and decrypt with H(S || own pk) and our own hello HMAC (spec §2.6).
+        // hello HMAC, and decrypt with H(S || own pk) and our own hello HMAC (docs/PROTOCOL.md §2.6).
         let mut session = sha256(&self.secrets.key4);
         let local_pk = self.keypair.public();
         let send = BoxKeys {

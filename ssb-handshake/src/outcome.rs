@@ -1,4 +1,4 @@
-//! What a completed handshake yields (spec §2.6): the peer's identity and, per direction, the
+//! What a completed handshake yields (docs/PROTOCOL.md §2.6): the peer's identity and, per direction, the
 //! box-stream key and starting nonce.
 
 use core::fmt;
@@ -50,7 +50,7 @@ pub struct HandshakeOutcome {
 
 impl HandshakeOutcome {
     /// The 112 bytes `shs1-test` expects on stdout after a handshake:
-    /// `send.key || send.nonce || recv.key || recv.nonce` (spec §2.6). Secret: zeroize it.
+    /// `send.key || send.nonce || recv.key || recv.nonce` (docs/PROTOCOL.md §2.6). Secret: zeroize it.
     pub fn to_shs1_test_bytes(&self) -> zeroize::Zeroizing<[u8; 112]> {
         let mut out = zeroize::Zeroizing::new([0u8; 112]);
         out[..32].copy_from_slice(&self.send.key);

@@ -1,4 +1,4 @@
-//! UTF-16 lengths and the "latin1" message-id hash (SSB-PROTOCOL.md §5.3, §5.4).
+//! UTF-16 lengths and the "latin1" message-id hash (docs/PROTOCOL.md §5.3, §5.4).
 //!
 //! Both are defined on the UTF-16 code units of a JavaScript string; both are computed here
 //! in one pass over UTF-8 text, without materialising a `Vec<u16>`.

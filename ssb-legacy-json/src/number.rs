@@ -1,5 +1,5 @@
 //! ECMAScript `Number::toString` (radix 10), the number form `JSON.stringify` writes
-//! (SSB-PROTOCOL.md §5.7.2).
+//! (docs/PROTOCOL.md §5.7.2).
 
 /// The longest text [`NumberBuffer::format`] can produce for a finite number
 /// (`-0.0000012345678901234567` is 25 bytes).
@@ -271,7 +271,7 @@ mod tests {
     // The exact tie values are the point of two rows.
     #[allow(clippy::excessive_precision)]
     fn table_rows() {
-        // SSB-PROTOCOL.md §5.7.2, every example.
+        // docs/PROTOCOL.md §5.7.2, every example.
         let rows: &[(f64, &str)] = &[
             (100.0, "100"),
             (1e20, "100000000000000000000"),

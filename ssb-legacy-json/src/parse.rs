@@ -1,5 +1,5 @@
 //! `JSON.parse` over UTF-8 bytes, with JavaScript's semantics or the stricter SSB data
-//! model (SSB-PROTOCOL.md §5.6, §5.8).
+//! model (docs/PROTOCOL.md §5.6, §5.8).
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -1,9 +1,9 @@
 //! The JavaScript behaviours SSB's classic format depends on, each with the expression
 //! that defines it. Everything here is implemented by this crate and checked against
 //! Node (`tests/node_differential.rs`, `test-vectors/vectors/legacy-json.json`).
-//! Section numbers refer to `SSB-PROTOCOL.md`.
+//! Section numbers refer to `docs/PROTOCOL.md`.
 //!
-//! # What is signed, hashed and measured (§5.2–§5.4)
+//! # What is signed, hashed and measured (docs/PROTOCOL.md §5.2–§5.4)
 //!
 //! * **Signed bytes**: `Buffer.from(JSON.stringify(msgWithoutSignature, null, 2), 'utf8')`.
 //!   The text is re-serialized from the *parsed value*, never taken from the wire, so
@@ -18,7 +18,7 @@
 //!   the signing form *with* the signature, not bytes and not code points.
 //!   See [`utf16_len`](crate::utf16_len).
 //!
-//! # Object key order (§5.6)
+//! # Object key order (docs/PROTOCOL.md §5.6)
 //!
 //! V8 keeps object properties in insertion order, **except** that keys which are array
 //! indices come first, in ascending numeric order:
@@ -28,13 +28,13 @@
 //! `"1.5"` and `" 1"` do not. See [`array_index`](crate::array_index). The top-level
 //! message keys are never indices; keys inside `content` can be.
 //!
-//! # Duplicate keys (§5.8)
+//! # Duplicate keys (docs/PROTOCOL.md §5.8)
 //!
 //! `JSON.parse('{"a":1,"b":2,"a":3}')` is `{a: 3, b: 2}`: the last value wins and it keeps
 //! the *first* key's position (the property is created once, then assigned).
 //! [`Mode::Strict`](crate::Mode::Strict) rejects duplicates instead.
 //!
-//! # Numbers (§5.7.2, §5.8)
+//! # Numbers (docs/PROTOCOL.md §5.7.2, §5.8)
 //!
 //! * `JSON.parse` rounds decimal text to the nearest double: `12345678901234567890` →
 //!   `12345678901234567000`, `6e-486` → `0`, `1e400` → `Infinity`, `-1e-400` → `-0`.
@@ -46,7 +46,7 @@
 //!   `{"n":1e400}` is *signed* as `"n": null`.
 //!   See [`NumberBuffer`](crate::NumberBuffer).
 //!
-//! # Strings (§5.7.1, §10.2)
+//! # Strings (docs/PROTOCOL.md §5.7.1, §10.2)
 //!
 //! * `JSON.stringify` escapes only `"`, `\` and U+0000–U+001F: `\b \t \n \f \r` by name,
 //!   the others as `\u00XX` with **lowercase** hex (`JSON.stringify('\x1f')` is
@@ -58,7 +58,7 @@
 //!   character and is written raw: `JSON.stringify(JSON.parse('"\\ud83d\\ude00"'))` is
 //!   `'"😀"'`. [`JsString`](crate::JsString) stores such strings as WTF-8.
 //!
-//! # Bytes to text (§5.8)
+//! # Bytes to text (docs/PROTOCOL.md §5.8)
 //!
 //! JS peers parse `JSON.parse(buffer.toString('utf8'))`. Node's UTF-8 decoder replaces
 //! each *maximal invalid subpart* with U+FFFD (the WHATWG decoder): `Buffer.from('e0a0',

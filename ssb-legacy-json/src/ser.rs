@@ -1,5 +1,5 @@
 //! `JSON.stringify(v, null, 2)` and `JSON.stringify(v)`, byte for byte
-//! (SSB-PROTOCOL.md §5.7).
+//! (docs/PROTOCOL.md §5.7).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -18,6 +18,14 @@ pub enum EncodeError {
     BufferTooSmall {
         /// Bytes the whole encoding needs.
         required: usize,
+    },
+    /// The encoding is longer than the limit given to [`Stringify::append_bounded`]; it
+    /// was abandoned as soon as it passed the limit, so its full length is not known (ask
+    /// [`Stringify::utf8_len`], which does not allocate).
+    #[error("encoding longer than {limit} bytes")]
+    LimitExceeded {
+        /// The limit, in bytes.
+        limit: usize,
     },
 }
 
@@ -50,6 +58,19 @@ enum Root<'a> {
 
 /// A value viewed as one of its `JSON.stringify` encodings. Cheap to create and copy; all
 /// methods stream the encoding and allocate at most their own output.
+///
+/// # Cost
+///
+/// The signing encoding can be far longer than the JSON it came from: every element is
+/// indented by two spaces per nesting level, so 1 MB of `[[[…[0,0,0,…]…]]]` nested 250
+/// deep encodes to about 450 MB. The methods that produce bytes ([`to_vec`](Self::to_vec),
+/// [`append_to`](Self::append_to), [`legacy_summary`](Self::legacy_summary), `Display`)
+/// take time (and, when they allocate, memory) in proportion to the encoding. The others
+/// do not: [`utf8_len`](Self::utf8_len) and [`utf16_len`](Self::utf16_len) count
+/// indentation arithmetically, in time proportional to the value and without allocating;
+/// [`append_bounded`](Self::append_bounded) and [`write_to_slice`](Self::write_to_slice)
+/// stop writing as soon as the output passes their limit. Code that must measure or encode
+/// untrusted values under a size limit uses those.
 ///
 /// ```
 /// let msg = ssb_legacy_json::parse(br#"{"a":[1,{}],"signature":"x"}"#).unwrap();
@@ -114,12 +135,15 @@ impl<'a> Stringify<'a> {
 
     /// Writes the encoding (UTF-8) into `out` and returns the number of bytes written, or
     /// [`EncodeError::BufferTooSmall`] with the exact size needed (then the content of
-    /// `out` is unspecified).
+    /// `out` is unspecified). Writing stops as soon as `out` is full; the size needed is
+    /// then counted as [`utf8_len`](Self::utf8_len) counts it.
     pub fn write_to_slice(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
         let mut sink = SliceSink { out, pos: 0 };
         self.run(&mut sink);
         if sink.pos > sink.out.len() {
-            Err(EncodeError::BufferTooSmall { required: sink.pos })
+            Err(EncodeError::BufferTooSmall {
+                required: self.utf8_len(),
+            })
         } else {
             Ok(sink.pos)
         }
@@ -128,6 +152,48 @@ impl<'a> Stringify<'a> {
     /// Appends the encoding (UTF-8) to `out`.
     pub fn append_to(&self, out: &mut Vec<u8>) {
         self.run(out);
+    }
+
+    /// Appends the encoding (UTF-8) to `out` if it is at most `limit` bytes long, and
+    /// returns its length. If it is longer, stops as soon as it passes `limit`, truncates
+    /// `out` back to its length before the call and returns
+    /// [`EncodeError::LimitExceeded`]. Either way `out` grows by at most `limit` bytes
+    /// and the work done is proportional to `limit`, whatever the size of the value: this
+    /// is how to encode an untrusted value under a size rule.
+    ///
+    /// ```
+    /// use ssb_legacy_json::EncodeError;
+    ///
+    /// // 2 KB of JSON whose signing encoding is 628 KB (Node agrees on the length).
+    /// let json = format!("{}{}0{}", "[".repeat(250), "0,".repeat(999), "]".repeat(250));
+    /// let v = ssb_legacy_json::parse(json.as_bytes()).unwrap();
+    /// assert_eq!(v.signing().utf8_len(), 628_498);
+    ///
+    /// let mut out = Vec::new();
+    /// assert_eq!(
+    ///     v.signing().append_bounded(&mut out, 24_576),
+    ///     Err(EncodeError::LimitExceeded { limit: 24_576 })
+    /// );
+    /// assert!(out.is_empty() && out.capacity() <= 32_768);
+    ///
+    /// let small = ssb_legacy_json::parse(b"[1,[2]]").unwrap();
+    /// assert_eq!(small.signing().append_bounded(&mut out, 24_576), Ok(22));
+    /// assert_eq!(out, b"[\n  1,\n  [\n    2\n  ]\n]");
+    /// ```
+    pub fn append_bounded(&self, out: &mut Vec<u8>, limit: usize) -> Result<usize, EncodeError> {
+        let start = out.len();
+        let mut sink = BoundedSink {
+            out,
+            left: limit,
+            over: false,
+        };
+        self.run(&mut sink);
+        if sink.over {
+            sink.out.truncate(start);
+            Err(EncodeError::LimitExceeded { limit })
+        } else {
+            Ok(sink.out.len() - start)
+        }
     }
 
     /// The encoding as UTF-8 bytes (the bytes SSB signs, for [`Style::Signing`]).
@@ -146,14 +212,17 @@ impl<'a> Stringify<'a> {
         }
     }
 
-    /// The length of the UTF-8 encoding in bytes.
+    /// The length of the UTF-8 encoding in bytes. Indentation is counted, not written: the
+    /// time taken is proportional to the value, not to its encoding, and nothing is
+    /// allocated.
     pub fn utf8_len(&self) -> usize {
         let mut c = Counter(0);
         self.run(&mut c);
         c.0
     }
 
-    /// The length in UTF-16 code units (`JSON.stringify(...).length`).
+    /// The length in UTF-16 code units (`JSON.stringify(...).length`). Like
+    /// [`utf8_len`](Self::utf8_len), in time proportional to the value, without allocating.
     pub fn utf16_len(&self) -> usize {
         let mut c = Utf16Counter(0);
         self.run(&mut c);
@@ -203,6 +272,31 @@ impl fmt::Display for Stringify<'_> {
 /// Receives the encoding in pieces. Pieces never split a UTF-8 sequence.
 pub(crate) trait Sink {
     fn put(&mut self, bytes: &[u8]);
+
+    /// A newline and `indent` spaces.
+    fn newline(&mut self, indent: usize) {
+        let mut left = indent;
+        let mut first = true;
+        loop {
+            let take = left.min(NL_SPACES.len() - 1);
+            let piece = if first {
+                NL_SPACES.get(..=take)
+            } else {
+                NL_SPACES.get(1..=take)
+            };
+            self.put(piece.unwrap_or(b"\n"));
+            first = false;
+            left -= take;
+            if left == 0 || self.is_full() {
+                break;
+            }
+        }
+    }
+
+    /// True when the sink wants no more output: the writer then stops at the next piece.
+    fn is_full(&self) -> bool {
+        false
+    }
 }
 
 impl Sink for Vec<u8> {
@@ -227,19 +321,56 @@ impl Sink for SliceSink<'_> {
         }
         self.pos = end;
     }
+    fn is_full(&self) -> bool {
+        self.pos > self.out.len()
+    }
+}
+
+/// Appends to a `Vec` until a piece would take it past `left` more bytes.
+struct BoundedSink<'o> {
+    out: &'o mut Vec<u8>,
+    /// Bytes that may still be appended.
+    left: usize,
+    /// A piece did not fit: nothing more is written.
+    over: bool,
+}
+
+impl Sink for BoundedSink<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if self.over {
+            return;
+        }
+        match self.left.checked_sub(bytes.len()) {
+            Some(left) => {
+                self.out.extend_from_slice(bytes);
+                self.left = left;
+            }
+            None => self.over = true,
+        }
+    }
+    fn is_full(&self) -> bool {
+        self.over
+    }
 }
 
 struct Counter(usize);
 impl Sink for Counter {
     fn put(&mut self, bytes: &[u8]) {
-        self.0 += bytes.len();
+        self.0 = self.0.saturating_add(bytes.len());
+    }
+    fn newline(&mut self, indent: usize) {
+        self.0 = self.0.saturating_add(indent).saturating_add(1);
     }
 }
 
 struct Utf16Counter(usize);
 impl Sink for Utf16Counter {
     fn put(&mut self, bytes: &[u8]) {
-        self.0 += utf16_len_bytes(bytes);
+        self.0 = self.0.saturating_add(utf16_len_bytes(bytes));
+    }
+    fn newline(&mut self, indent: usize) {
+        self.0 = self.0.saturating_add(indent).saturating_add(1);
     }
 }
 
@@ -265,6 +396,9 @@ impl Sink for FmtSink<'_, '_> {
                 .map_err(|_| fmt::Error)
                 .and_then(|s| self.f.write_str(s));
         }
+    }
+    fn is_full(&self) -> bool {
+        self.result.is_err()
     }
 }
 
@@ -300,24 +434,8 @@ struct Writer<'s, S: Sink> {
 
 impl<S: Sink> Writer<'_, S> {
     fn newline(&mut self, indent: usize) {
-        if !self.pretty {
-            return;
-        }
-        let mut left = indent;
-        let mut first = true;
-        loop {
-            let take = left.min(NL_SPACES.len() - 1);
-            let piece = if first {
-                NL_SPACES.get(..=take)
-            } else {
-                NL_SPACES.get(1..=take)
-            };
-            self.sink.put(piece.unwrap_or(b"\n"));
-            first = false;
-            left -= take;
-            if left == 0 {
-                break;
-            }
+        if self.pretty {
+            self.sink.newline(indent);
         }
     }
 
@@ -345,6 +463,9 @@ impl<S: Sink> Writer<'_, S> {
         let inner = indent + 2;
         self.sink.put(b"[");
         for (i, v) in a.iter().enumerate() {
+            if self.sink.is_full() {
+                return;
+            }
             if i > 0 {
                 self.sink.put(b",");
             }
@@ -359,6 +480,9 @@ impl<S: Sink> Writer<'_, S> {
         let inner = indent + 2;
         let mut any = false;
         for (k, v) in o.entries() {
+            if self.sink.is_full() {
+                return;
+            }
             if omit == Some(k.as_wtf8()) {
                 continue;
             }
@@ -421,6 +545,9 @@ impl<S: Sink> Writer<'_, S> {
                 }
             }
             self.sink.put(esc.get(..len).unwrap_or(&[]));
+            if self.sink.is_full() {
+                return;
+            }
             i += skip;
             start = i;
         }

@@ -1,4 +1,4 @@
-//! The value model: everything `JSON.parse` can produce (SSB-PROTOCOL.md §5.6).
+//! The value model: everything `JSON.parse` can produce (docs/PROTOCOL.md §5.6).
 
 use alloc::borrow::Cow;
 use alloc::string::String;

@@ -13,7 +13,7 @@ fn sign(json: &str) -> String {
 
 #[test]
 fn worked_example_of_the_digest() {
-    // SSB-PROTOCOL.md §5.7.3, at top level (indent 0 instead of 4).
+    // docs/PROTOCOL.md §5.7.3, at top level (indent 0 instead of 4).
     let input = r#"{"type":"test","b":[],"a":{},"10":"ten","2":"two","x":[1,{"y":null}],"s":"\u00df\u20ac\ud83d\ude00\n\t\"\\\u0001","n":[1e21,1e20,1e-7,0.000001,100,1.5,123.456e5]}"#;
     let want = "{\n  \"2\": \"two\",\n  \"10\": \"ten\",\n  \"type\": \"test\",\n  \"b\": [],\n  \"a\": {},\n  \"x\": [\n    1,\n    {\n      \"y\": null\n    }\n  ],\n  \"s\": \"ß€😀\\n\\t\\\"\\\\\\u0001\",\n  \"n\": [\n    1e+21,\n    100000000000000000000,\n    1e-7,\n    0.000001,\n    100,\n    1.5,\n    12345600\n  ]\n}";
     assert_eq!(sign(input), want);
@@ -319,7 +319,7 @@ fn utf16_and_latin1_hash() {
 
 #[test]
 fn digest_message_2_id_and_lengths() {
-    // SSB-PROTOCOL.md §9.3, message 2: non-ASCII, so the latin1 hash differs from UTF-8's.
+    // docs/PROTOCOL.md §9.3, message 2: non-ASCII, so the latin1 hash differs from UTF-8's.
     let author = "@iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=.ed25519";
     let content = r#"{"type":"test","b":[],"a":{},"10":"ten","2":"two","x":[1,{"y":null}],"s":"\u00df\u20ac\ud83d\ude00\n\t\"\\\u0001","n":[1e21,1e20,1e-7,0.000001,100,1.5,123.456e5]}"#;
     let msg = format!(

@@ -49,6 +49,47 @@ proptest! {
         }
     }
 
+    /// The entry points that count or stop early agree with the full encoding: lengths are
+    /// its lengths, a bounded write is the encoding or nothing (exactly when it fits), a
+    /// short slice reports the full size.
+    #[test]
+    fn bounded_and_counted_encodings_agree_with_the_full_one(
+        text in common::json_text(MAX_DEPTH - 8),
+        cut in 0.0..1.2f64,
+        prefix in prop::collection::vec(any::<u8>(), 0..4),
+    ) {
+        if let Ok(v) = parse(&text) {
+            for enc in [v.signing(), v.compact()] {
+                let full = enc.to_vec();
+                prop_assert_eq!(enc.utf8_len(), full.len());
+                let units = std::str::from_utf8(&full).expect("UTF-8").encode_utf16().count();
+                prop_assert_eq!(enc.utf16_len(), units);
+                let limit = (full.len() as f64 * cut) as usize;
+                let mut out = prefix.clone();
+                let r = enc.append_bounded(&mut out, limit);
+                if full.len() <= limit {
+                    prop_assert_eq!(r, Ok(full.len()));
+                    prop_assert_eq!(&out[prefix.len()..], &full[..]);
+                } else {
+                    prop_assert_eq!(r, Err(ssb_legacy_json::EncodeError::LimitExceeded { limit }));
+                    prop_assert_eq!(&out, &prefix);
+                }
+                prop_assert_eq!(&out[..prefix.len()], &prefix[..]);
+                let mut buf = vec![0u8; limit];
+                let r = enc.write_to_slice(&mut buf);
+                if full.len() <= limit {
+                    prop_assert_eq!(r, Ok(full.len()));
+                    prop_assert_eq!(&buf[..full.len()], &full[..]);
+                } else {
+                    prop_assert_eq!(
+                        r,
+                        Err(ssb_legacy_json::EncodeError::BufferTooSmall { required: full.len() })
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn parse_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
         let _ = parse(&bytes);

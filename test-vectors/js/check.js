@@ -1,12 +1,15 @@
 'use strict'
 // Proves the committed vectors on the JS reference:
 //  1. every layer regenerates byte-identically to the committed file;
-//  2. every committed case, re-run through the reference packages, gives the committed outcome.
+//  2. every committed JS-proven case, re-run through the reference packages, gives the
+//     committed outcome, and no rule of this project's would decide it otherwise;
+//  3. every `policy/` case: the JS verdict recorded beside it is still what the reference
+//     packages give, our rule still gives the committed expectation, and the two differ.
 // Exits 1 on any difference. Prints "N passed, N failed" at the end.
 const fs = require('fs')
 const path = require('path')
 const assert = require('assert')
-const { serialize } = require('./common')
+const { serialize, plain } = require('./common')
 const { build } = require('./generate')
 const layers = require('./layers')
 
@@ -22,18 +25,31 @@ for (const name of layers) {
   if (serialize(build(name)) !== committed) fail(name + ': regenerated file differs from the committed one')
   const mod = require('./layers/' + name)
   const parsed = JSON.parse(committed)
-  let layerPassed = 0
+  const counts = { js: 0, jsPassed: 0, policy: 0, policyPassed: 0 }
   for (const c of parsed.cases) {
+    const kind = c.policy ? 'policy' : 'js'
+    counts[kind]++
     let got
-    try { got = mod.run(c.op, c.input) } catch (e) { got = { threw: String(e && e.stack || e) } }
+    try { got = plain(mod.run(c.op, c.input)) } catch (e) { got = { threw: String(e && e.stack || e) } }
     try {
-      assert.deepStrictEqual(got, c.expect)
-      passed++; layerPassed++
+      if (c.policy) {
+        assert(mod.policies && mod.policies[c.policy.rule], 'undocumented policy rule ' + c.policy.rule)
+        assert.deepStrictEqual(got, c.policy.js, 'the JS verdict recorded beside the policy')
+        const p = mod.policy(c.op, c.input, got)
+        assert.deepStrictEqual(p && { rule: p.rule, expect: plain(p.expect) }, { rule: c.policy.rule, expect: c.expect }, 'our verdict')
+        assert.notDeepStrictEqual(got, c.expect, 'a policy case where JS agrees belongs to the JS-proven cases')
+      } else {
+        assert.deepStrictEqual(got, c.expect)
+        const p = mod.policy ? mod.policy(c.op, c.input, got) : null
+        if (p !== null) assert.deepStrictEqual(plain(p.expect), got, 'rule ' + p.rule + ' decides otherwise: not JS-proven')
+      }
+      passed++; counts[kind + 'Passed']++
     } catch (e) {
-      fail(name + ' ' + c.id + ': expected ' + JSON.stringify(c.expect) + ' got ' + JSON.stringify(got))
+      fail(name + ' ' + c.id + ': ' + e.message + '\n  committed ' + JSON.stringify(c.policy ? { expect: c.expect, policy: c.policy } : c.expect) + '\n  JS gives ' + JSON.stringify(got))
     }
   }
-  console.log(name + ': ' + layerPassed + '/' + parsed.cases.length + ' cases reproduced by the JS reference')
+  console.log(name + ': ' + counts.jsPassed + '/' + counts.js + ' JS-proven cases reproduced by the JS reference' +
+    (counts.policy ? ', ' + counts.policyPassed + '/' + counts.policy + ' policy cases (JS verdict re-checked beside ours)' : ''))
 }
 console.log(passed + ' passed, ' + failed + ' failed')
 process.exit(failed ? 1 : 0)

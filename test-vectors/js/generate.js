@@ -14,13 +14,16 @@ function build (name) {
     if (ids.has(c.id)) throw new Error(name + ': duplicate case id ' + c.id)
     ids.add(c.id)
   }
-  return {
+  const file = {
     layer: name,
     description: mod.description,
     generator: 'test-vectors/js/layers/' + name + '.js',
-    reference: mod.reference,
-    cases
+    reference: mod.reference
   }
+  // The rules behind the `policy/` cases (what JS does, what we do, why); see common.makeCase.
+  if (mod.policies) file.policies = mod.policies
+  file.cases = cases
+  return file
 }
 
 module.exports = { build }

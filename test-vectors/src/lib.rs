@@ -6,6 +6,12 @@
 //! suite (`tests/conformance.rs`) and `ssb conformance [--vectors DIR]`, so vectors that other
 //! implementations publish can be run too.
 //!
+//! An expected error is a coarse class (`{"error": "invalid"}`): each layer maps our typed
+//! error to the class of the README's table, and the runner fails a case whose class differs
+//! (an error is never enough by itself). Cases with a `policy` field are this project's rules
+//! beyond the JS reference; they are run like the others and counted apart
+//! ([`LayerReport::policy_run`]).
+//!
 //! ```
 //! let report = ssb_test_vectors::run_dir(&ssb_test_vectors::default_vectors_dir()).unwrap();
 //! assert!(report.total_run() > 0);
@@ -24,8 +30,27 @@ mod layers;
 pub enum Outcome {
     /// The operation succeeded with these output fields.
     Ok(serde_json::Map<String, Value>),
-    /// The operation failed; the string is our own error (code and message).
-    Error(String),
+    /// The operation failed.
+    Error {
+        /// The vector error class our error maps to (`test-vectors/README.md`), compared with
+        /// the case's `{"error": class}`; [`UNCLASSIFIED`] when the layer has no class for it.
+        class: &'static str,
+        /// Our own error (code and message), shown when the case fails.
+        detail: String,
+    },
+}
+
+/// The class of an error that a layer cannot map to any vector class: it matches no case.
+pub const UNCLASSIFIED: &str = "unclassified";
+
+impl Outcome {
+    /// An error outcome of class `class`.
+    pub fn error(class: &'static str, detail: impl core::fmt::Display) -> Self {
+        Outcome::Error {
+            class,
+            detail: detail.to_string(),
+        }
+    }
 }
 
 /// One case that did not give the expected outcome.
@@ -35,6 +60,8 @@ pub struct CaseFailure {
     pub id: String,
     /// What differed.
     pub detail: String,
+    /// True for a case of the `policy` group (a rule of ours beyond the JS reference).
+    pub policy: bool,
 }
 
 /// The result of one vector file (one layer).
@@ -48,6 +75,11 @@ pub struct LayerReport {
     pub run: usize,
     /// Cases that gave the expected outcome.
     pub passed: usize,
+    /// Of the cases run, those labelled `policy` (our rule where it differs from JS; the
+    /// others are the JS reference's own verdicts).
+    pub policy_run: usize,
+    /// Of the policy cases, those that passed.
+    pub policy_passed: usize,
     /// The others, in file order.
     pub failures: Vec<CaseFailure>,
 }
@@ -97,39 +129,57 @@ impl Report {
     pub fn total_failed(&self) -> usize {
         self.layers.iter().map(|l| l.failures.len()).sum()
     }
+    /// Total policy cases run (included in [`Report::total_run`]).
+    pub fn total_policy_run(&self) -> usize {
+        self.layers.iter().map(|l| l.policy_run).sum()
+    }
     /// True when at least one case ran and none failed.
     pub fn all_passed(&self) -> bool {
         self.total_run() > 0 && self.total_failed() == 0
     }
-    /// A table (one row per layer) followed by up to 20 failures per layer.
+    /// A table (one row per layer: cases run, passed and failed, and how many of those run
+    /// are JS-proven and how many policy) followed by up to 20 failures per layer.
     pub fn render_table(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{:<14} {:>8} {:>8} {:>8}",
-            "layer", "run", "passed", "failed"
-        );
-        for l in &self.layers {
+        let row = |s: &mut String,
+                   name: &str,
+                   run: usize,
+                   passed: usize,
+                   failed: usize,
+                   policy: usize| {
             let _ = writeln!(
                 s,
-                "{:<14} {:>8} {:>8} {:>8}",
-                l.layer,
-                l.run,
-                l.passed,
-                l.failures.len()
+                "{name:<14} {run:>8} {passed:>8} {failed:>8} {:>10} {policy:>8}",
+                run.saturating_sub(policy)
             );
-        }
+        };
         let _ = writeln!(
             s,
-            "{:<14} {:>8} {:>8} {:>8}",
+            "{:<14} {:>8} {:>8} {:>8} {:>10} {:>8}",
+            "layer", "run", "passed", "failed", "js-proven", "policy"
+        );
+        for l in &self.layers {
+            row(
+                &mut s,
+                &l.layer,
+                l.run,
+                l.passed,
+                l.failures.len(),
+                l.policy_run,
+            );
+        }
+        row(
+            &mut s,
             "total",
             self.total_run(),
             self.total_passed(),
-            self.total_failed()
+            self.total_failed(),
+            self.total_policy_run(),
         );
         for l in &self.layers {
             for f in l.failures.iter().take(20) {
-                let _ = writeln!(s, "FAIL {} {}: {}", l.layer, f.id, f.detail);
+                let tag = if f.policy { " (policy)" } else { "" };
+                let _ = writeln!(s, "FAIL {} {}{tag}: {}", l.layer, f.id, f.detail);
             }
             if l.failures.len() > 20 {
                 let _ = writeln!(s, "... and {} more in {}", l.failures.len() - 20, l.layer);
@@ -200,6 +250,7 @@ pub fn run_vectors(file: &Value) -> Result<LayerReport, String> {
         .get("cases")
         .and_then(Value::as_array)
         .ok_or("missing array field `cases`")?;
+    let policies = file.get("policies");
     let mut report = LayerReport {
         layer: layer.to_owned(),
         ..LayerReport::default()
@@ -210,12 +261,43 @@ pub fn run_vectors(file: &Value) -> Result<LayerReport, String> {
             .get("id")
             .and_then(Value::as_str)
             .map_or_else(|| format!("#{i}"), str::to_owned);
-        match check_case(layer, case) {
-            Ok(()) => report.passed += 1,
-            Err(detail) => report.failures.push(CaseFailure { id, detail }),
+        let policy = case.get("policy").is_some();
+        if policy {
+            report.policy_run += 1;
+        }
+        match check_policy(case, policies).and_then(|()| check_case(layer, case)) {
+            Ok(()) => {
+                report.passed += 1;
+                if policy {
+                    report.policy_passed += 1;
+                }
+            }
+            Err(detail) => report.failures.push(CaseFailure { id, detail, policy }),
         }
     }
     Ok(report)
+}
+
+/// A `policy` case must name a rule that the file documents and record the JS verdict.
+fn check_policy(case: &Value, policies: Option<&Value>) -> Result<(), String> {
+    let Some(p) = case.get("policy") else {
+        return Ok(());
+    };
+    let rule = p
+        .get("rule")
+        .and_then(Value::as_str)
+        .ok_or("`policy` has no string `rule`")?;
+    if p.get("js").is_none() {
+        return Err(format!(
+            "policy `{rule}` does not record the JS verdict (`js`)"
+        ));
+    }
+    match policies.and_then(|ps| ps.get(rule)) {
+        Some(Value::Object(_)) => Ok(()),
+        _ => Err(format!(
+            "policy rule `{rule}` is not documented in the file's `policies`"
+        )),
+    }
 }
 
 fn check_case(layer: &str, case: &Value) -> Result<(), String> {
@@ -242,14 +324,24 @@ fn compare(expect: &Value, got: &Outcome) -> Result<(), String> {
             }
             Ok(())
         }
-        (Some(Value::Object(_)), None, Outcome::Error(e)) => {
-            Err(format!("expected success, got error: {e}"))
-        }
-        (None, Some(class), Outcome::Ok(have)) => Err(format!(
-            "expected error {class}, got success: {}",
+        (Some(Value::Object(_)), None, Outcome::Error { class, detail }) => Err(format!(
+            "expected success, got error of class `{class}`: {detail}"
+        )),
+        (None, Some(Value::String(class)), Outcome::Ok(have)) => Err(format!(
+            "expected error of class `{class}`, got success: {}",
             Value::Object(have.clone())
         )),
-        (None, Some(_), Outcome::Error(_)) => Ok(()),
-        _ => Err("`expect` must hold exactly one of `ok` (object) or `error`".into()),
+        (None, Some(Value::String(want)), Outcome::Error { class, detail }) => {
+            if want == class {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected error of class `{want}`, got class `{class}`: {detail}"
+                ))
+            }
+        }
+        _ => {
+            Err("`expect` must hold exactly one of `ok` (object) or `error` (class string)".into())
+        }
     }
 }

@@ -1,4 +1,5 @@
 //! Replays every committed vector file through the Rust stack.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 #[test]
 fn every_committed_vector_passes() {
@@ -29,4 +30,180 @@ fn the_runner_reports_a_wrong_expectation() {
     assert_eq!(r.passed, 1);
     let ids: Vec<_> = r.failures.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["bad", "should-fail", "unknown-op"]);
+}
+
+/// The committed vector files, parsed.
+fn committed() -> Vec<(String, serde_json::Value)> {
+    let dir = ssb_test_vectors::default_vectors_dir();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("vectors directory")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("vector file");
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).expect("JSON"),
+            )
+        })
+        .collect()
+}
+
+/// Every expected error class in a file: (case index, class).
+fn error_cases(file: &serde_json::Value) -> Vec<(usize, String)> {
+    file["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| Some((i, c["expect"]["error"].as_str()?.to_owned())))
+        .collect()
+}
+
+#[test]
+fn an_error_of_another_class_fails_the_case() {
+    // Every committed case that expects an error, with its class replaced by another class
+    // (one the same file uses for other cases where there is one, else a made-up class),
+    // must now fail, naming both classes; every other case still passes.
+    let mut changed_total = 0;
+    for (name, mut file) in committed() {
+        let errors = error_cases(&file);
+        if errors.is_empty() {
+            continue;
+        }
+        let mut classes: Vec<&str> = errors.iter().map(|(_, c)| c.as_str()).collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let classes: Vec<String> = classes.into_iter().map(str::to_owned).collect();
+        for (i, class) in &errors {
+            let other = classes
+                .iter()
+                .find(|c| *c != class)
+                .cloned()
+                .unwrap_or_else(|| format!("not-{class}"));
+            file["cases"][*i]["expect"]["error"] = serde_json::Value::String(other);
+        }
+        let r = ssb_test_vectors::run_vectors(&file).expect("runs");
+        let want: Vec<String> = errors
+            .iter()
+            .map(|(i, _)| file["cases"][*i]["id"].as_str().unwrap().to_owned())
+            .collect();
+        let got: Vec<String> = r.failures.iter().map(|f| f.id.clone()).collect();
+        assert_eq!(got, want, "{name}: exactly the changed cases fail");
+        for f in &r.failures {
+            assert!(
+                f.detail.contains("expected error of class") && f.detail.contains("got class"),
+                "{name} {}: {}",
+                f.id,
+                f.detail
+            );
+        }
+        assert_eq!(r.passed + r.failures.len(), r.run);
+        changed_total += errors.len();
+    }
+    // crypto and legacy-json hold hundreds of error cases; feed a few.
+    assert!(changed_total > 500, "only {changed_total} error cases");
+}
+
+#[test]
+fn a_real_vector_with_a_changed_class_fails_through_run_dir() {
+    // The path `ssb conformance --vectors DIR` takes: a directory holding one real crypto
+    // vector whose class was changed from `invalid` (ssb-keys cannot load the file) to
+    // `inconsistent` (the class of the policy refusals) is reported as failed.
+    let (_, crypto) = committed()
+        .into_iter()
+        .find(|(n, _)| n == "crypto.json")
+        .expect("crypto.json");
+    let case = crypto["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "secret-file-parse/broken-json/000")
+        .expect("the broken-json secret file case")
+        .clone();
+    assert_eq!(case["expect"]["error"], "invalid");
+    let mut changed = case.clone();
+    changed["expect"]["error"] = "inconsistent".into();
+    let dir = std::env::temp_dir().join(format!("ssb-vectors-class-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |cases: Vec<serde_json::Value>| {
+        let file = serde_json::json!({ "layer": "crypto", "cases": cases });
+        std::fs::write(dir.join("crypto.json"), file.to_string()).unwrap();
+        ssb_test_vectors::run_dir(&dir).unwrap()
+    };
+    let original = write(vec![case]);
+    assert!(original.all_passed(), "{}", original.render_table());
+    let report = write(vec![changed]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!report.all_passed());
+    assert_eq!(report.total_failed(), 1);
+    let table = report.render_table();
+    assert!(
+        table.contains(
+            "FAIL crypto secret-file-parse/broken-json/000: expected error of class `inconsistent`, got class `invalid`"
+        ),
+        "{table}"
+    );
+}
+
+#[test]
+fn policy_cases_are_counted_apart_and_need_a_documented_rule() {
+    let case = |id: &str, rule: &str| {
+        serde_json::json!({
+            "id": id, "op": "feed_id",
+            "input": {"text": "@iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=.sha256"},
+            "expect": {"error": "invalid"},
+            "policy": {"rule": rule, "js": {"ok": {}}}
+        })
+    };
+    let file = serde_json::json!({
+        "layer": "crypto",
+        "policies": {"feed-id-ed25519": {"js": "…", "ours": "…", "why": "…"}},
+        "cases": [
+            case("documented", "feed-id-ed25519"),
+            case("undocumented", "no-such-rule"),
+            {"id": "js", "op": "sha256", "input": {"message": ""},
+             "expect": {"ok": {"hash": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}}}
+        ]
+    });
+    let r = ssb_test_vectors::run_vectors(&file).unwrap();
+    assert_eq!(
+        (r.run, r.passed, r.policy_run, r.policy_passed),
+        (3, 2, 2, 1)
+    );
+    assert_eq!(r.failures.len(), 1);
+    assert_eq!(r.failures[0].id, "undocumented");
+    assert!(r.failures[0].policy);
+    assert!(
+        r.failures[0].detail.contains("not documented"),
+        "{}",
+        r.failures[0].detail
+    );
+}
+
+#[test]
+fn committed_policy_cases_are_labelled_and_counted() {
+    // Every case in the `policy/` group carries its rule and the JS verdict, and no case
+    // outside it does: the runner's count is the file's.
+    let report = ssb_test_vectors::run_dir(&ssb_test_vectors::default_vectors_dir()).unwrap();
+    for ((name, file), layer) in committed().iter().zip(&report.layers) {
+        let cases = file["cases"].as_array().unwrap();
+        let mut policy = 0;
+        for c in cases {
+            let in_group = c["id"].as_str().unwrap().starts_with("policy/");
+            assert_eq!(in_group, c.get("policy").is_some(), "{name} {}", c["id"]);
+            if in_group {
+                policy += 1;
+                let rule = c["policy"]["rule"].as_str().unwrap();
+                assert!(file["policies"][rule].is_object(), "{name}: rule {rule}");
+                assert_ne!(c["policy"]["js"], c["expect"], "{name} {}", c["id"]);
+            }
+        }
+        assert_eq!(layer.policy_run, policy, "{name}");
+        assert_eq!(layer.policy_passed, policy, "{name}");
+    }
 }

@@ -132,6 +132,10 @@ pub fn handshake_pair(data: &[u8]) {
     let mut client_failed = false;
     let mut client_leftover = 0usize;
     // Messages alternate: msg1 client→server, msg2 server→client, and so on.
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "`msg` numbers the message; several per-message arrays are indexed by it"
+    )]
     for msg in 0..4 {
         let from_client = msg % 2 == 0;
         let sender = if from_client {

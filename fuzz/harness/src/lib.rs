@@ -22,15 +22,25 @@
 mod boxstream;
 mod crypto;
 mod feed;
+mod feed_batch;
+mod feed_kvt;
+mod feed_reader;
 mod handshake;
 mod legacy_json;
+mod muxrpc_decode;
+mod muxrpc_endpoint;
 mod private_box;
 
 pub use boxstream::boxstream_open;
 pub use crypto::crypto_parsers;
 pub use feed::feed_validate;
+pub use feed_batch::feed_batch;
+pub use feed_kvt::feed_kvt;
+pub use feed_reader::feed_reader;
 pub use handshake::{handshake_input, handshake_pair};
 pub use legacy_json::legacy_json;
+pub use muxrpc_decode::muxrpc_decode;
+pub use muxrpc_endpoint::muxrpc_endpoint;
 pub use private_box::{private_box_open, private_box_recipient};
 
 /// A fuzz target: its name (the `fuzz/fuzz_targets/<name>.rs` binary and the
@@ -58,6 +68,18 @@ pub const TARGETS: &[Target] = &[
         run: feed_validate,
     },
     Target {
+        name: "feed_batch",
+        run: feed_batch,
+    },
+    Target {
+        name: "feed_kvt",
+        run: feed_kvt,
+    },
+    Target {
+        name: "feed_reader",
+        run: feed_reader,
+    },
+    Target {
         name: "boxstream_open",
         run: boxstream_open,
     },
@@ -68,6 +90,14 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "handshake_pair",
         run: handshake_pair,
+    },
+    Target {
+        name: "muxrpc_decode",
+        run: muxrpc_decode,
+    },
+    Target {
+        name: "muxrpc_endpoint",
+        run: muxrpc_endpoint,
     },
     Target {
         name: "private_box_open",

@@ -33,11 +33,18 @@ function seal (input) {
   return { wire: hex(wire) }
 }
 
+// How pull-box-stream ended a stream (its error messages -> the `end` classes):
+//   "invalid header"                                    -> invalid_header
+//   "invalid packet"                                    -> invalid_body
+//   "unexpected hangup" or pull-reader's
+//   "stream ended with:N but wanted:M"                  -> truncated
+// Any other error is a generator bug and stops generation.
 function classify (err) {
   const m = String(err && err.message)
   if (/invalid header/.test(m)) return 'invalid_header'
   if (/invalid packet/.test(m)) return 'invalid_body'
-  return 'truncated' // "unexpected hangup" or pull-reader's "stream ended with:N but wanted:M"
+  if (/unexpected hangup|stream ended with:\d+ but wanted:\d+/.test(m)) return 'truncated'
+  throw new Error('unmapped pull-box-stream error: ' + m)
 }
 
 function open (input) {
@@ -76,7 +83,7 @@ function generate () {
   }
   const addOpen = (id, input) => cases.push({ id: 'open/' + id, op: 'boxstream_open', input, expect: run('boxstream_open', input) })
 
-  // The spec §9.2 key and nonce.
+  // The docs/PROTOCOL.md §9.2 key and nonce.
   addSeal('spec-9.2', {
     key: '1b09decc219671538c81bddc7761450c6f75a083ba2a9febb65212c2068c7f83',
     nonce: 'c1bea72b1b06c117aba5ab1ab0cf41f6af08b4426fe0c1ae',
@@ -112,6 +119,11 @@ function generate () {
     }
     addSeal('mixed/' + pad(i) + '/nonce-' + nname, { key: hex(detBytes('boxstream/mixed-key/' + i, 32)), nonce: hex(nonce), chunks, goodbye: true })
   })
+  // Three 10-byte frames (each frame takes two nonces) from nonces just below a carry into
+  // the next byte, into four bytes, and below the wrap of all 24 bytes to zero.
+  for (const [name, tail] of [['1-byte', '00fe'], ['3-bytes', '00fffffffd'], ['wrap', 'ff'.repeat(24)]]) {
+    addSeal('nonce-carry/' + name, { key: hex(detBytes('boxstream/carry-key', 32)), nonce: hex(nonceEndingWith(tail)), chunks: [0, 1, 2].map((j) => hex(Buffer.alloc(10, 5 + j))), goodbye: true })
+  }
   addSeal('empty-session', { key: hex(detBytes('boxstream/empty', 32)), nonce: hex(Buffer.alloc(24)), chunks: [], goodbye: true })
   addSeal('no-goodbye', { key: hex(detBytes('boxstream/nobye', 32)), nonce: hex(nonceEndingWith('ff')), chunks: [hex(Buffer.from('cut short'))], goodbye: false })
 

@@ -1,8 +1,23 @@
 'use strict'
 // crypto layer: keys, sigil ids, signatures, secretbox, crypto_auth, hashes, key conversion,
 // the ssb-keys secret file, network keys and multiserver addresses.
-// Every expected outcome is computed by the JS reference packages (ssb-keys, ssb-ref,
-// chloride -> sodium-native/libsodium, multiserver-address, is-canonical-base64).
+// `run` gives what the JS reference packages decide (ssb-keys, ssb-ref, chloride ->
+// sodium-native/libsodium, multiserver-address); where this project decides more, `policy`
+// gives our verdict under a rule of `policies`, and common.makeCase files a case whose two
+// verdicts differ in the `policy/` group with both.
+//
+// Error classes (JS observation -> class; JS gives nothing finer than these):
+//   ssb-ref isFeed / isMsg / isBlob is false                          -> invalid
+//   chloride crypto_secretbox_open_easy returns undefined             -> unauthentic
+//   chloride crypto_sign_ed25519_pk_to_curve25519 returns null
+//     (it catches sodium-native refusing the point)                   -> invalid_key
+//   ssb-keys loadSync returns undefined (reconstructKeys caught an
+//     exception: JSON.parse threw, or the value has no properties)    -> invalid
+//   sodium-native crypto_auth refuses the decoded network key
+//     ("k" must be crypto_auth_KEYBYTES bytes long)                   -> invalid
+//   multiserver-address decode throws ("unexpected end" or nearley's
+//     "Syntax error at line ...")                                     -> syntax
+// Anything else thrown is a generator bug and stops generation.
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
@@ -12,7 +27,7 @@ const ref = require('ssb-ref')
 const isCanonicalBase64 = require('is-canonical-base64')
 const msa = require('multiserver-address')
 const caps = require('ssb-caps')
-const { detBytes, Rng, hex, unhex } = require('../common')
+const { detBytes, Rng, hex, unhex, makeCase } = require('../common')
 
 const description = 'keys, sigil ids, ed25519, secretbox, crypto_auth, sha256, ed25519->x25519, secret file, network key, multiserver addresses'
 const reference = {
@@ -28,6 +43,112 @@ const reference = {
 const b64_32 = isCanonicalBase64('', '', 32)
 
 function keysFromSeed (seedHex) { return ssbKeys.generate('ed25519', unhex(seedHex)) }
+
+// ---- policies: where this project decides more than the JS packages -------------------
+const policies = {
+  'sigil-dot': {
+    js: "ssb-ref's id regexes (is-canonical-base64 with the suffix '.ed25519' / '.sha256' pasted into the pattern) let any character stand for the '.' before the suffix",
+    ours: 'exactly the sigil, 44 characters of canonical base64 and the suffix with its dot (ssb-crypto FeedId / MsgId / BlobId)',
+    why: "no JS writer produces such an id and no two spellings of one id may exist: ids are compared as text (ssb-validate's previous check, database keys)"
+  },
+  'feed-id-ed25519': {
+    js: "ssb-ref isFeed also accepts the suffix '.sha256'",
+    ours: "a feed id ends with '.ed25519'",
+    why: 'ssb-keys verifies only ed25519 keys, so a message by such an author can never validate'
+  },
+  'secret-file-consistent': {
+    js: "ssb-keys loadSync returns whatever JSON value the file holds once comments are removed (adding id = '@' + public when id has no sigil) and checks none of its fields; signing then uses `private` alone",
+    ours: "`private` must be canonical base64 of seed || public key with '.ed25519', its public half the key the seed generates; `public` and `id` must name that key and `curve` must be 'ed25519' (class `inconsistent` otherwise)",
+    why: 'a file whose parts disagree signs as one key while naming another, so every message it writes fails validation'
+  },
+  'network-key-text': {
+    js: "ssb-caps documents Buffer.from(caps.shs, 'base64'): node's lenient decoder (url-safe letters, missing padding and stray characters pass); secret-handshake hands the bytes to crypto_auth, which sodium-native refuses unless they are 32 bytes",
+    ours: '64 hex digits (either case), or canonical standard base64 of 32 bytes (ssb-crypto NetworkKey)',
+    why: 'a mistyped key that node still decodes to 32 bytes silently puts a peer on another network; hex is this project\'s addition for command lines'
+  },
+  'multiserver-net-shs': {
+    js: 'multiserver-address decodes only the grammar; ssb-ref toLegacyAddress (parseMultiServerAddress) takes the first net|ws|wss|onion~shs* address and refuses it unless the host is an IP, a domain or localhost, the port at most 65536 and the key a feed id; it reads a seed from the third shs field',
+    ours: 'per address, exactly net:HOST:PORT~shs:KEY[:SEED]: PORT decimal 0..=65535, KEY and SEED canonical base64 of 32 bytes, any HOST (empty = localhost); otherwise the class not_net_shs, port or key (ssb-crypto Address::net_shs)',
+    why: 'what ssb-crypto can dial; no JS package defines a per-address view, so none of these cases is JS-proven'
+  }
+}
+
+// ssb-ref toLegacyAddress is deprecated and console.trace()s on first use.
+function ssbRefLegacyAddress (text) {
+  const trace = console.trace
+  try {
+    console.trace = () => {}
+    return ref.toLegacyAddress(text)
+  } finally { console.trace = trace }
+}
+
+function msaDecode (text) {
+  try { return { decoded: msa.decode(text) } } catch (e) {
+    if (/^unexpected end$|^Syntax error at line /.test(e.message)) return { error: 'syntax' }
+    throw e
+  }
+}
+
+// Our rules on top of the JS verdict `js` (see `policies`); null where no rule applies.
+function policy (op, input, js) {
+  switch (op) {
+    case 'feed_id': case 'msg_id': case 'blob_id': {
+      if (!js.ok) return null
+      const t = input.text
+      const suffix = op === 'feed_id' ? '.ed25519' : '.sha256'
+      if (t[45] !== '.') return { rule: 'sigil-dot', expect: { error: 'invalid' } }
+      if (!t.endsWith(suffix)) return { rule: 'feed-id-ed25519', expect: { error: 'invalid' } }
+      return null
+    }
+    case 'secret_file_parse': return { rule: 'secret-file-consistent', expect: strictSecretFile(input.text) }
+    case 'network_key': {
+      const t = input.text
+      let expect = { error: 'invalid' }
+      if (/^[0-9a-fA-F]{64}$/.test(t)) expect = { ok: { key: Buffer.from(t, 'hex').toString('hex') } }
+      else if (b64_32.test(t)) expect = { ok: { key: hex(Buffer.from(t, 'base64')) } }
+      return { rule: 'network-key-text', expect }
+    }
+    case 'multiserver_net_shs': return { rule: 'multiserver-net-shs', expect: netShsView(input.text) }
+  }
+  return null
+}
+
+function strictSecretFile (text) {
+  const keys = loadSecretFile(text)
+  if (keys === undefined) return { error: 'invalid' } // what JS says
+  const refuse = { error: 'inconsistent' }
+  if (keys === null || typeof keys !== 'object' || typeof keys.private !== 'string') return refuse
+  if (keys.curve !== undefined && keys.curve !== 'ed25519') return refuse
+  if (!/\.ed25519$/.test(keys.private)) return refuse
+  const privB64 = keys.private.replace(/\.ed25519$/, '')
+  if (!isCanonicalBase64('', '', 64).test(privB64)) return refuse
+  const sk = Buffer.from(privB64, 'base64')
+  const pk = cl.crypto_sign_seed_keypair(sk.subarray(0, 32)).publicKey
+  if (!pk.equals(sk.subarray(32))) return refuse
+  const pub = pk.toString('base64') + '.ed25519'
+  if (keys.public !== undefined && keys.public !== pub) return refuse
+  if (keys.id !== '@' + pub && keys.id !== pub) return refuse
+  return { ok: { public: hex(pk), feed_id: '@' + pub } }
+}
+
+function netShsView (text) {
+  const d = msaDecode(text)
+  if (d.error) return { error: d.error }
+  const net_shs = d.decoded.map((addr) => {
+    if (addr.length !== 2 || addr[0].name !== 'net' || addr[1].name !== 'shs') return { error: 'not_net_shs' }
+    const net = addr[0].data
+    const port = net[net.length - 1]
+    if (net.length < 2 || !/^[0-9]+$/.test(port) || +port > 65535) return { error: 'port' }
+    if (addr[1].data.length > 2) return { error: 'not_net_shs' }
+    const [key, seed] = addr[1].data
+    if (!b64_32.test(key) || (seed !== undefined && !b64_32.test(seed))) return { error: 'key' }
+    const host = net.slice(0, -1).join(':')
+    const out = { host: host === '' ? 'localhost' : host, port: +port, key: hex(Buffer.from(key, 'base64')) }
+    if (seed !== undefined) out.seed = hex(Buffer.from(seed, 'base64'))
+    return out
+  })
+  return { ok: { net_shs } }
+}
 
 // ---- the secret file, through ssb-keys' own storage code -------------------------------
 const storage = require('ssb-keys/storage')
@@ -62,13 +183,7 @@ function run (op, input) {
     }
     case 'feed_id': case 'msg_id': case 'blob_id': {
       const t = input.text
-      let valid
-      if (op === 'feed_id') {
-        // ssb-ref's feed regex also takes `.sha256` and any character for the dot
-        // (spec §1.2, §10.17); ssb-keys can only verify `.ed25519`, so both are required here.
-        valid = ref.isFeed(t) && t.endsWith('.ed25519') && t[45] === '.'
-      } else if (op === 'msg_id') valid = ref.isMsg(t)
-      else valid = ref.isBlob(t)
+      const valid = op === 'feed_id' ? ref.isFeed(t) : op === 'msg_id' ? ref.isMsg(t) : ref.isBlob(t)
       if (!valid) return { error: 'invalid' }
       return { ok: { bytes: hex(Buffer.from(t.slice(1, 45), 'base64')), canonical: t } }
     }
@@ -82,14 +197,17 @@ function run (op, input) {
       return { ok: { boxed: hex(cl.crypto_secretbox_easy(unhex(input.plaintext), unhex(input.nonce), unhex(input.key))) } }
     case 'secretbox_open': {
       const pt = cl.crypto_secretbox_open_easy(unhex(input.boxed), unhex(input.nonce), unhex(input.key))
-      return pt ? { ok: { plaintext: hex(pt) } } : { error: 'unauthentic' }
+      if (pt === undefined) return { error: 'unauthentic' }
+      return { ok: { plaintext: hex(pt) } }
     }
     case 'auth':
       return { ok: { tag: hex(cl.crypto_auth(unhex(input.message), unhex(input.key))) } }
     case 'sha256':
       return { ok: { hash: hex(cl.crypto_hash_sha256(unhex(input.message))) } }
     case 'pk_to_curve': {
-      try { return { ok: { curve: hex(cl.crypto_sign_ed25519_pk_to_curve25519(unhex(input.public))) } } } catch (e) { return { error: 'invalid_key' } }
+      const curve = cl.crypto_sign_ed25519_pk_to_curve25519(unhex(input.public))
+      if (curve === null) return { error: 'invalid_key' }
+      return { ok: { curve: hex(curve) } }
     }
     case 'sk_to_curve': {
       const k = cl.crypto_sign_seed_keypair(unhex(input.seed))
@@ -98,48 +216,30 @@ function run (op, input) {
     case 'secret_file_write':
       return { ok: { text: writeSecretFile(input.seed) } }
     case 'secret_file_parse': {
+      // What ssb-keys itself hands to its caller: the file's `id` and `public` as they are.
       const keys = loadSecretFile(input.text)
-      if (!keys || typeof keys.private !== 'string') return { error: 'invalid' }
-      // JS trusts `private` alone; a file whose parts disagree is rejected by the rule
-      // documented in ssb-crypto (every part must name the key the seed generates).
-      if (keys.curve !== undefined && keys.curve !== 'ed25519') return { error: 'invalid' }
-      if (!/\.ed25519$/.test(keys.private)) return { error: 'invalid' }
-      const privB64 = keys.private.replace(/\.ed25519$/, '')
-      if (!isCanonicalBase64('', '', 64).test(privB64)) return { error: 'invalid' }
-      const sk = Buffer.from(privB64, 'base64')
-      const pk = cl.crypto_sign_seed_keypair(sk.subarray(0, 32)).publicKey
-      if (!pk.equals(sk.subarray(32))) return { error: 'invalid' }
-      const pub = pk.toString('base64') + '.ed25519'
-      if (keys.public !== undefined && keys.public !== pub) return { error: 'invalid' }
-      if (keys.id !== '@' + pub && keys.id !== pub) return { error: 'invalid' }
-      return { ok: { public: hex(pk), feed_id: '@' + pub } }
+      if (keys === undefined) return { error: 'invalid' }
+      const pub = keys !== null && typeof keys.public === 'string' ? hex(Buffer.from(keys.public.replace(/\.ed25519$/, ''), 'base64')) : null
+      return { ok: { public: pub, feed_id: keys !== null && typeof keys.id === 'string' ? keys.id : null } }
     }
     case 'network_key': {
-      const t = input.text
-      if (/^[0-9a-fA-F]{64}$/.test(t)) return { ok: { key: Buffer.from(t, 'hex').toString('hex') } }
-      if (b64_32.test(t)) return { ok: { key: hex(Buffer.from(t, 'base64')) } }
-      return { error: 'invalid' }
+      // caps.shs as ssb-caps says to read it, checked the way secret-handshake uses it.
+      const key = Buffer.from(input.text, 'base64')
+      try { cl.crypto_auth(Buffer.alloc(0), key) } catch (e) {
+        if (/crypto_auth_KEYBYTES/.test(e.message)) return { error: 'invalid' }
+        throw e
+      }
+      return { ok: { key: hex(key) } }
     }
     case 'multiserver': {
-      let decoded
-      try { decoded = msa.decode(input.text) } catch (e) { return { error: 'syntax' } }
-      // The net+shs view (spec §7.2): last net field is the port, the others are the host.
-      const addresses = decoded.map((addr) => {
-        const out = { protocols: addr.map((p) => ({ name: p.name, data: p.data })) }
-        if (addr.length === 2 && addr[0].name === 'net' && addr[1].name === 'shs') {
-          const net = addr[0].data
-          const port = net[net.length - 1]
-          const host = net.slice(0, -1).join(':')
-          const [key, seed] = addr[1].data
-          if (net.length >= 2 && /^[0-9]+$/.test(port) && +port <= 65535 && addr[1].data.length <= 2 &&
-              b64_32.test(key) && (seed === undefined || b64_32.test(seed))) {
-            out.net_shs = { host: host === '' ? 'localhost' : host, port: +port, key: hex(Buffer.from(key, 'base64')) }
-            if (seed !== undefined) out.net_shs.seed = hex(Buffer.from(seed, 'base64'))
-          }
-        }
-        return out
-      })
-      return { ok: { addresses } }
+      const d = msaDecode(input.text)
+      if (d.error) return { error: d.error }
+      return { ok: { addresses: d.decoded.map((addr) => ({ protocols: addr.map((p) => ({ name: p.name, data: p.data })) })) } }
+    }
+    case 'multiserver_net_shs': {
+      // JS has no per-address view; the nearest JS decision is ssb-ref's, recorded beside ours.
+      if (msaDecode(input.text).error) return { error: 'syntax' }
+      return { ok: { ssb_ref_to_legacy_address: ssbRefLegacyAddress(input.text) } }
     }
   }
   throw new Error('unknown op ' + op)
@@ -151,7 +251,7 @@ const bigToLe = (n) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reve
 
 function generate () {
   const cases = []
-  const add = (id, op, input) => cases.push({ id, op, input, expect: run(op, input) })
+  const add = (id, op, input) => cases.push(makeCase(module.exports, id, op, input))
   const seeds = ['01'.repeat(32), '02'.repeat(32), '00'.repeat(32), 'ff'.repeat(32)]
   for (let i = 0; i < 16; i++) seeds.push(hex(detBytes('crypto/seed/' + i, 32)))
   const pad = (n) => String(n).padStart(3, '0')
@@ -201,6 +301,10 @@ function generate () {
     // ssb-ref quirks: `.sha256` on a feed id, any character instead of the dot.
     add('feed-id/sha256-suffix/' + pad(i), 'feed_id', { text: k.id.replace(/\.ed25519$/, '.sha256') })
     add('feed-id/dot-wildcard/' + pad(i), 'feed_id', { text: k.id.replace(/\.ed25519$/, 'Xed25519') })
+    if (i < 3) {
+      add('msg-id/dot-wildcard/' + pad(i), 'msg_id', { text: '%' + h + 'Xsha256' })
+      add('blob-id/dot-wildcard/' + pad(i), 'blob_id', { text: '&' + h + '.sha256'.replace('.', '/') })
+    }
     add('feed-id/as-msg-id/' + pad(i), 'msg_id', { text: k.id })
     add('msg-id/as-feed-id/' + pad(i), 'feed_id', { text: '%' + h + '.sha256' })
   }
@@ -370,8 +474,11 @@ function generate () {
     '',
     'net:1.2.3.4:8008~shs:' + pk(0) + ':' + pk(1) + ':' + pk(2)
   ]
-  addrs.forEach((a, i) => add('multiserver/' + pad(i), 'multiserver', { text: a }))
+  addrs.forEach((a, i) => {
+    add('multiserver/' + pad(i), 'multiserver', { text: a })
+    if (!msaDecode(a).error) add('multiserver-net-shs/' + pad(i), 'multiserver_net_shs', { text: a })
+  })
   return cases
 }
 
-module.exports = { description, reference, generate, run }
+module.exports = { description, reference, policies, generate, run, policy }

@@ -36,6 +36,36 @@ function codeOf (err) {
   for (const [rx, code] of CODES) if (rx.test(err.message)) return code
   return null
 }
+// What ssb-validate throws (rather than returns) during a check: a TypeError from
+// isInvalidHmacKey when the HMAC key is not a string (Buffer.from refuses it) ->
+// hmac_key_invalid; anything else comes from the signature check (sodium-native refusing a
+// signature of another length, ssb-keys having no curve named like the author's suffix) ->
+// signature_invalid.
+function thrownCode (e) {
+  if (/\bat isInvalidHmacKey\b/.test(String(e && e.stack))) return 'hmac_key_invalid'
+  return codeOf(e) || 'signature_invalid'
+}
+// What ssb-validate.create throws -> code: its own two checks, then those of isInvalidShape.
+const CREATE_CODES = [
+  [/^timestamp must be provided$/, 'timestamp'],
+  [/^invalid message content, must be object or encrypted string$/, 'content']
+]
+function createCode (e) {
+  for (const [rx, code] of CREATE_CODES) if (rx.test(e.message)) return code
+  return codeOf(e) || unknown(e)
+}
+
+// One parsed message against a flat state ({id, sequence, timestamp} or null), as
+// ssb-validate's append checks it; used by validation-dataset-oracle.js.
+function checkOne (flat, hmac, msg) {
+  if (msg === null) return { valid: false, error: 'not_an_object' } // JS: TypeError reading msg.author
+  const cheap = validate.checkInvalidCheap(flat, msg)
+  if (cheap) return { valid: false, error: codeOf(cheap) || unknown(cheap) }
+  let err
+  try { err = validate.checkInvalid(flat, hmac, msg) } catch (e) { return { valid: false, error: thrownCode(e) } }
+  if (err) return { valid: false, error: codeOf(err) || unknown(err) }
+  return { valid: true, id: validate.id(msg) }
+}
 
 // One message through ssb-validate. `feeds` is ssb-validate's state object.
 function runOne (state, hmac, mode, text) {
@@ -46,15 +76,12 @@ function runOne (state, hmac, mode, text) {
     try {
       validate.appendOOO(state, hmac, msg)
     } catch (e) {
-      // Thrown only by the signature check, the last one (see below).
-      return { valid: false, error: codeOf(e) || 'signature_invalid' }
+      return { valid: false, error: thrownCode(e) }
     }
     if (state.error) return { valid: false, error: codeOf(state.error) || unknown(state.error) }
     return { valid: true, id: state.queue[state.queue.length - 1].key }
   }
-  // The cheap checks never throw on an object; anything thrown after them comes from the
-  // signature check (e.g. sodium-native refusing a 65-byte signature, or ssb-keys having no
-  // curve named like the author's suffix) and is a signature failure.
+  // The cheap checks never throw on an object; see thrownCode for what append throws.
   const f = state.feeds[msg.author]
   const flat = f ? { id: f.id, sequence: f.sequence, timestamp: f.timestamp } : null
   const cheap = validate.checkInvalidCheap(flat, msg)
@@ -62,7 +89,7 @@ function runOne (state, hmac, mode, text) {
   try {
     validate.append(state, hmac, msg)
   } catch (e) {
-    return { valid: false, error: codeOf(e) || 'signature_invalid' }
+    return { valid: false, error: thrownCode(e) }
   }
   return { valid: true, id: state.queue[state.queue.length - 1].key }
 }
@@ -82,7 +109,7 @@ function run (op, input) {
       let msg
       try {
         msg = validate.create(st, keys, input.hmac_key, content, input.timestamp)
-      } catch (e) { return { error: 'create' } }
+      } catch (e) { return { error: createCode(e) } }
       // ssb-validate.appendNew = create + append: what append refuses is not created.
       const err = validate.checkInvalid(st && { id: st.id, sequence: st.sequence, timestamp: st.timestamp }, input.hmac_key, msg)
       if (err) return { error: codeOf(err) || unknown(err) }
@@ -357,10 +384,13 @@ function generate () {
     add('create/type-too-short', 'create', { seed, state: null, content_json: '{"type":"ab"}', timestamp: 1, hmac_key: null })
     add('create/plain-string', 'create', { seed, state: null, content_json: '"hello"', timestamp: 1, hmac_key: null })
     add('create/array-content', 'create', { seed, state: null, content_json: '["post"]', timestamp: 1, hmac_key: null })
+    // The content of the protocol notes' message 1 (docs/PROTOCOL.md §9.3), by its author (seed 01 x 32): what
+    // ssb-validate.create writes for it (field order B, so not the protocol notes' order-A text).
+    add('create/spec-9.3-message-1', 'create', { seed: '01'.repeat(32), state: null, content_json: '{"type":"post","text":"hello"}', timestamp: 1514517067954, hmac_key: null })
     add('create/too-large-after-signing', 'create', { seed, state: null, content_json: JSON.stringify({ type: 'post', text: 'a'.repeat(8192 - 230) }), timestamp: 1, hmac_key: null })
     add('create/order-of-index-keys', 'create', { seed, state: null, content_json: '{"type":"test","b":1,"10":2,"2":3,"a":{"1":1,"0":0}}', timestamp: 1, hmac_key: null })
   }
   return cases
 }
 
-module.exports = { description, reference, generate, run }
+module.exports = { description, reference, generate, run, checkOne }

@@ -120,7 +120,7 @@ function generate () {
   const cases = []
   const add = (id, input) => cases.push({ id, op: 'handshake', input, expect: run('handshake', input) })
 
-  // The spec §9.1 keys: long-term seeds 01.., 02.., ephemeral seeds 03.., 04...
+  // The docs/PROTOCOL.md §9.1 keys: long-term seeds 01.., 02.., ephemeral seeds 03.., 04...
   const fill = (b) => Buffer.alloc(32, b)
   add('main-net/spec-9.1', {
     net_key: hex(MAIN),

@@ -2,7 +2,7 @@
 // legacy-json: what node does to a classic SSB message's JSON:
 // JSON.stringify(JSON.parse(text), null, 2) (the signing form), JSON.stringify(v) (compact),
 // the signing form's .length (UTF-16 units, the 8192 rule) and
-// sha256(Buffer.from(signing, 'latin1')) (the message-id hash). SSB-PROTOCOL.md §5.2–5.9.
+// sha256(Buffer.from(signing, 'latin1')) (the message-id hash). docs/PROTOCOL.md §5.2–5.9.
 const crypto = require('crypto')
 const assert = require('assert')
 const { Rng, hex } = require('../common')
@@ -19,7 +19,11 @@ function stringify (input) {
   else if (typeof input.json_hex === 'string') text = Buffer.from(input.json_hex, 'hex').toString('utf8')
   else throw new Error('input needs `json` or `json_hex`')
   let v
-  try { v = JSON.parse(text) } catch (e) { return { error: 'syntax' } }
+  // Error class: JSON.parse throwing a SyntaxError -> `syntax` (JS has nothing finer).
+  try { v = JSON.parse(text) } catch (e) {
+    if (e instanceof SyntaxError) return { error: 'syntax' }
+    throw e
+  }
   const signing = JSON.stringify(v, null, 2)
   return {
     ok: {
@@ -56,8 +60,8 @@ const pad = (n) => String(n).padStart(4, '0')
 const u4 = (n) => '\\u' + n.toString(16).padStart(4, '0')
 const b64ofHash = (r) => Buffer.from(r.ok.legacy_sha256, 'hex').toString('base64')
 
-// §5.7.3 worked example (content alone) and §9.3 messages 1 and 2 (ids and lengths checked
-// against the digest).
+// docs/PROTOCOL.md §5.7.3 worked example (content alone) and §9.3 messages 1 and 2 (ids and lengths checked
+// against the protocol notes).
 const WORKED = '{"type":"test","b":[],"a":{},"10":"ten","2":"two","x":[1,{"y":null}],' +
   '"s":"\\u00df\\u20ac\\ud83d\\ude00\\n\\t\\"\\\\\\u0001","n":[1e21,1e20,1e-7,0.000001,100,1.5,123.456e5]}'
 json('spec-5.7.3/worked-example', WORKED)
@@ -81,14 +85,14 @@ assert.strictEqual(Buffer.byteLength(r.ok.signing), 218)
 r = json('spec-9.3/message-2-unsigned', unsigned(MSG2))
 assert.strictEqual(Buffer.byteLength(r.ok.signing), 530)
 
-// §5.6 key order.
+// docs/PROTOCOL.md §5.6 key order.
 json('spec-5.6/key-order', '{"b":1,"a":2,"10":3,"2":4,"4294967294":5,"4294967295":6,"-1":7,"01":8}')
 json('spec-5.6/nested-key-order', '{"z":{"b":1,"1":2,"0":3},"a":[{"x":1,"9":2,"10":3}]}')
 json('spec-5.6/index-keys-only', '{"3":1,"20":2,"100":3,"0":4,"4294967294":5,"7":6}')
 json('spec-5.6/index-like-keys', '{"4294967296":1,"00":2,"1.5":3," 1":4,"1 ":5,"+1":6,"1e3":7,"9007199254740993":8,"2":9}')
 json('spec-5.6/proto-key', '{"__proto__":{"a":1},"constructor":2,"toString":3}')
 
-// §5.7.1 escaping table: every row, written escaped and (where JSON allows) raw.
+// docs/PROTOCOL.md §5.7.1 escaping table: every row, written escaped and (where JSON allows) raw.
 const ESCAPE_ROWS = [
   ['quote', 0x22], ['backslash', 0x5c], ['backspace', 0x08], ['tab', 0x09], ['newline', 0x0a],
   ['formfeed', 0x0c], ['return', 0x0d], ['slash', 0x2f], ['delete', 0x7f], ['u2028', 0x2028],
@@ -115,7 +119,7 @@ for (const [name, s] of [['high', '\\ud800'], ['high-max', '\\uDBFF'], ['low', '
   json('spec-5.7.1/lone-surrogate/' + name, s.startsWith('{') ? s : '"' + s + '"')
 }
 
-// §5.7.2 number table: every example, plus the §5.8 number rows.
+// docs/PROTOCOL.md §5.7.2 number table: every example, plus the docs/PROTOCOL.md §5.8 number rows.
 const NUMBER_ROWS = ['100', '1e20', '18446744073709551616', '1.5', '12345678.9', '1514517078157.5', '0.1',
   '0.000001', '0.0000012345', '1e21', '1e-7', '5e-324', '1.5e-7', '1.23e-18', '1.7976931348623157e+308',
   '12345678901234567890', '-0', '-0.0', '1e400', '-1e400', '-1e-400', '6e-486', '1.0', '1E3', '0.10', '123.456e5',
@@ -126,7 +130,7 @@ for (const n of NUMBER_ROWS) json('spec-5.7.2/' + n, '[' + n + ']')
 for (const n of ['NaN', 'Infinity', '-Infinity', '+1', '01', '-01', '.5', '5.', '0x10', '1e', '1e+', '-', '1.e5', '00'])
   json('spec-5.8/not-json-number/' + n, '[' + n + ']')
 
-// §5.8 other input rules.
+// docs/PROTOCOL.md §5.8 other input rules.
 json('spec-5.8/duplicate-key', '{"a":1,"b":2,"a":3}')
 json('spec-5.8/duplicate-index-key', '{"b":0,"1":1,"1":2}')
 json('spec-5.8/duplicate-nested', '{"a":{"x":1,"x":[2]},"a":{"y":3}}')

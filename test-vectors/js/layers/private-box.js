@@ -15,7 +15,7 @@ const cl = require('chloride')
 const pb = require('private-box')
 const ssbKeys = require('ssb-keys')
 const validate = require('ssb-validate')
-const { detBytes, Rng, hex, unhex } = require('../common')
+const { detBytes, Rng, hex, unhex, makeCase } = require('../common')
 
 const description = 'private-box: multibox sealing to 1..7 recipients and larger max up to 255, opening by every recipient and by non-recipients (multibox_open_key, multibox_open), truncated, tampered and forged boxes; ssb-keys box/unbox of feed content; private feed messages made by ssb-validate'
 const reference = {
@@ -77,9 +77,6 @@ function sealErrorClass (e) {
 }
 
 function seal (input) {
-  // Policy (ssb-private-box): JS multibox seals to zero recipients a box no one can open
-  // (the `open/js-zero-recipients` cases show it); we refuse.
-  if (input.recipients.length === 0) return { error: 'no_recipients' }
   let boxed
   try {
     boxed = withFixedRandomness(input, () => pb.multibox(unhex(input.plaintext), input.recipients.map(unhex), input.max))
@@ -89,9 +86,7 @@ function seal (input) {
 
 // One reader: JS's msg key (multibox_open_key) and plaintext (multibox_open), and the verdict:
 // `opened` when multibox_open returned the plaintext; `malformed` when it threw or when a slot
-// opened under the reader's key but the body did not; otherwise `not_for_me`. Policy
-// (ssb-private-box): input shorter than the smallest box (121 bytes) is `malformed`, which JS
-// reads as a box for no one (or throws below 56 bytes).
+// opened under the reader's key but the body did not; otherwise `not_for_me`.
 function openOne (boxed, sk, max) {
   let threw = false
   let key = null
@@ -100,7 +95,7 @@ function openOne (boxed, sk, max) {
   try { plaintext = pb.multibox_open(boxed, sk, max) || null } catch (e) { expectedThrow(e); threw = true }
   let verdict = 'not_for_me'
   if (plaintext) verdict = 'opened'
-  else if (threw || key || boxed.length < MIN_BOX_LEN) verdict = 'malformed'
+  else if (threw || key) verdict = 'malformed'
   return { verdict, msg_key: key && hex(key), plaintext: plaintext && hex(plaintext) }
 }
 
@@ -110,7 +105,6 @@ function open (input) {
 }
 
 function boxContent (input) {
-  if (input.recipients.length === 0) return { error: 'no_recipients' } // policy, as for seal
   const content = JSON.parse(input.content_json)
   let boxed
   try {
@@ -127,7 +121,7 @@ function boxContent (input) {
 // One reader of boxed content: JSON.stringify of what ssb-keys.unbox returned (null when it
 // returned undefined), and the verdict from private-box on the same bytes: `opened` when unbox
 // returned a value; `malformed` when private-box threw, a slot opened, or the plaintext was
-// not JSON; otherwise `not_for_me` (with the same too-short policy as `open`).
+// not JSON; otherwise `not_for_me`.
 function unboxOne (text, keys) {
   const got = ssbKeys.unbox(text, keys)
   const content = got === undefined ? null : JSON.stringify(got)
@@ -155,6 +149,34 @@ function feedUnbox (input) {
     return { id, results: input.seeds.map((s) => unboxOne(msg.content, ssbKeys.generate('ed25519', unhex(s)))) }
   })
   return { ok: { messages } }
+}
+
+// ---- policies: where ssb-private-box decides more than the JS packages --------------------
+const policies = {
+  'no-recipients': {
+    js: 'private-box multibox (and so ssb-keys box) seals to an empty recipient list: nonce, one-time key and body, a box no one can ever open (the open/js-zero-recipients case)',
+    ours: 'SealError::NoRecipients (class no_recipients)',
+    why: 'a message no one can read, its author included, is always a mistake; refusing it loses nothing'
+  },
+  'too-short': {
+    js: 'multibox_open throws below 56 bytes (crypto_scalarmult wants a 32-byte key) and reads 56..120 bytes as a box for no one (no slot ends 16 bytes before the end)',
+    ours: 'input shorter than the smallest box (121 bytes: one slot and an empty body) is OpenError::TooShort: verdict malformed for every reader',
+    why: 'no sealer makes such a box; calling it "not for me" would hide corrupt or truncated input among the ordinary boxes for others'
+  }
+}
+
+// Our verdict under `policies`, given the JS verdict `js`; null where no rule applies.
+function policy (op, input, js) {
+  if ((op === 'seal' || op === 'box_content') && input.recipients.length === 0) {
+    return { rule: 'no-recipients', expect: { error: 'no_recipients' } }
+  }
+  const shortReaders = (len) => len < MIN_BOX_LEN && js.ok && {
+    rule: 'too-short',
+    expect: { ok: Object.assign({}, js.ok, { results: js.ok.results.map((r) => Object.assign({}, r, { verdict: r.verdict === 'not_for_me' ? 'malformed' : r.verdict })) }) }
+  }
+  if (op === 'open') return shortReaders(input.box.length / 2) || null
+  if (op === 'unbox_content') return shortReaders(Buffer.from(input.boxed.slice(0, input.boxed.indexOf('.')), 'base64').length) || null
+  return null
 }
 
 function run (op, input) {
@@ -227,10 +249,11 @@ function forge ({ label, recipients, count, plaintext, slotsBeforeBody }) {
 // ---- generation ----------------------------------------------------------------------------
 function generate () {
   const cases = []
+  // Returns the case's JS verdict (what later cases are built from).
   const add = (id, op, input) => {
-    const expect = run(op, input)
-    cases.push({ id, op, input, expect })
-    return expect
+    const c = makeCase(module.exports, id, op, input)
+    cases.push(c)
+    return c.policy ? c.policy.js : c.expect
   }
   const nonRecipients = (n) => [identity(200).curveSk, identity(201).curveSk].slice(0, n)
 
@@ -424,4 +447,4 @@ function generate () {
   return cases
 }
 
-module.exports = { description, reference, generate, run }
+module.exports = { description, reference, policies, generate, run, policy }

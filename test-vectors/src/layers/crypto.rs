@@ -1,19 +1,59 @@
 //! The `crypto` layer: ssb-crypto against ssb-keys, ssb-ref, libsodium and multiserver-address.
+//!
+//! Error classes (`test-vectors/README.md`): our typed errors map to them here, by variant
+//! (`code()` where the type has one); an error with no class here is [`UNCLASSIFIED`].
 
 use serde_json::{Value, json};
 use ssb_crypto::{
-    BlobId, FeedId, Keypair, MsgId, Multiaddress, NetworkKey, PublicKey, Signature, hash,
-    parse_secret_file, secretbox, write_secret_file,
+    AddressError, BlobId, FeedId, Keypair, MsgId, Multiaddress, NetworkKey, PublicKey,
+    SecretFileError, Signature, hash, parse_secret_file, secretbox, write_secret_file,
 };
 
 use super::{hex, hex_array, hex_field, ok, str_field};
-use crate::Outcome;
+use crate::{Outcome, UNCLASSIFIED};
+
+/// A sigil id that ssb-ref refuses: JS (a regex) gives no class finer than `invalid`.
+fn id_class(_: &ssb_crypto::IdError) -> &'static str {
+    "invalid"
+}
+
+/// `invalid`: what ssb-keys cannot load at all (the JSON does not parse or is no object);
+/// `inconsistent`: what ssb-keys loads but our rule refuses (the policy `secret-file-consistent`);
+/// `limit`: our size limit (no JS counterpart, in no vector).
+fn secret_file_class(e: &SecretFileError) -> &'static str {
+    match e.code() {
+        "secret_not_json" | "secret_not_object" => "invalid",
+        "secret_too_large" => "limit",
+        "secret_missing_field"
+        | "secret_not_string"
+        | "secret_unsupported_curve"
+        | "secret_missing_suffix"
+        | "secret_base64"
+        | "secret_key_mismatch"
+        | "secret_public_mismatch"
+        | "secret_id_mismatch" => "inconsistent",
+        _ => UNCLASSIFIED,
+    }
+}
+
+/// `syntax`: multiserver-address's grammar refuses the text; `limit`: our length limit; the
+/// rest are the per-address classes of the `multiserver-net-shs` policy. (`AddressError` has
+/// no `code()`, so this matches its variants.)
+fn address_class(e: &AddressError) -> &'static str {
+    match e {
+        AddressError::Syntax { .. } => "syntax",
+        AddressError::TooLong => "limit",
+        AddressError::NotNetShs => "not_net_shs",
+        AddressError::InvalidPort(_) => "port",
+        AddressError::Key { .. } => "key",
+        _ => UNCLASSIFIED,
+    }
+}
 
 /// Parses a sigil id and reports its bytes and canonical text.
 fn sigil<T>(input: &Value) -> Result<Outcome, String>
 where
-    T: core::str::FromStr + core::fmt::Display,
-    T::Err: core::fmt::Display,
+    T: core::str::FromStr<Err = ssb_crypto::IdError> + core::fmt::Display,
     T: SigilBytes,
 {
     Ok(match str_field(input, "text")?.parse::<T>() {
@@ -21,7 +61,7 @@ where
             ("bytes", json!(hex(&id.bytes()))),
             ("canonical", json!(id.to_string())),
         ]),
-        Err(e) => err(e),
+        Err(e) => Outcome::error(id_class(&e), format!("{}: {e}", e.code())),
     })
 }
 
@@ -43,10 +83,6 @@ impl SigilBytes for BlobId {
     fn bytes(&self) -> [u8; 32] {
         self.to_bytes()
     }
-}
-
-fn err(e: impl core::fmt::Display) -> Outcome {
-    Outcome::Error(e.to_string())
 }
 
 pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
@@ -101,7 +137,10 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
             &hex_field(input, "boxed")?,
         ) {
             Ok(pt) => ok([("plaintext", json!(hex(&pt)))]),
-            Err(e) => err(e),
+            // chloride's crypto_secretbox_open_easy returns undefined: `unauthentic`. A box
+            // shorter than its tag makes chloride throw a RangeError instead: no class.
+            Err(e @ secretbox::OpenError::Unauthentic) => Outcome::error("unauthentic", e),
+            Err(e) => Outcome::error(UNCLASSIFIED, e),
         },
         "auth" => {
             let tag = hash::auth(&hex_array(input, "key")?, &hex_field(input, "message")?);
@@ -113,7 +152,8 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
         )]),
         "pk_to_curve" => match PublicKey(hex_array(input, "public")?).to_curve() {
             Ok(c) => ok([("curve", json!(hex(c.as_bytes())))]),
-            Err(e) => err(e),
+            // chloride returns null for every key libsodium refuses: one class, `invalid_key`.
+            Err(e) => Outcome::error("invalid_key", e),
         },
         "sk_to_curve" => {
             let kp = Keypair::from_seed(&hex_array(input, "seed")?);
@@ -131,11 +171,12 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                 ("public", json!(hex(kp.public().as_bytes()))),
                 ("feed_id", json!(kp.feed_id().to_string())),
             ]),
-            Err(e) => err(e),
+            Err(e) => Outcome::error(secret_file_class(&e), format!("{}: {e}", e.code())),
         },
         "network_key" => match str_field(input, "text")?.parse::<NetworkKey>() {
             Ok(k) => ok([("key", json!(hex(k.as_bytes())))]),
-            Err(e) => err(e),
+            // JS: sodium-native refuses a key that is not 32 bytes; nothing finer.
+            Err(e) => Outcome::error("invalid", e),
         },
         "multiserver" => match str_field(input, "text")?.parse::<Multiaddress>() {
             Ok(m) => {
@@ -148,8 +189,20 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                             .iter()
                             .map(|p| json!({ "name": p.name, "data": p.data }))
                             .collect();
-                        let mut out = json!({ "protocols": protocols });
-                        if let Ok(ns) = a.net_shs() {
+                        json!({ "protocols": protocols })
+                    })
+                    .collect();
+                ok([("addresses", Value::Array(addresses))])
+            }
+            Err(e) => Outcome::error(address_class(&e), e),
+        },
+        "multiserver_net_shs" => match str_field(input, "text")?.parse::<Multiaddress>() {
+            Ok(m) => {
+                let views: Vec<Value> = m
+                    .addresses
+                    .iter()
+                    .map(|a| match a.net_shs() {
+                        Ok(ns) => {
                             let mut v = json!({
                                 "host": ns.host.to_string(),
                                 "port": ns.port,
@@ -158,14 +211,14 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                             if let Some(seed) = ns.seed {
                                 v["seed"] = json!(hex(seed.as_bytes()));
                             }
-                            out["net_shs"] = v;
+                            v
                         }
-                        out
+                        Err(e) => json!({ "error": address_class(&e) }),
                     })
                     .collect();
-                ok([("addresses", Value::Array(addresses))])
+                ok([("net_shs", Value::Array(views))])
             }
-            Err(e) => err(e),
+            Err(e) => Outcome::error(address_class(&e), e),
         },
         _ => return Err(format!("unknown op `{op}`")),
     })

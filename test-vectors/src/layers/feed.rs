@@ -66,7 +66,9 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
                     ("message", json!(m.to_signing_string())),
                     ("id", json!(m.id().to_string())),
                 ]),
-                Err(e) => Outcome::Error(format!("{}: {e}", e.code())),
+                // `CreateError::code()` is the class: `timestamp` and `content` (what
+                // ssb-validate.create throws for them) or the code of the validation failure.
+                Err(e) => Outcome::error(e.code(), format!("{}: {e}", e.code())),
             }
         }
         _ => return Err(format!("unknown op `{op}`")),

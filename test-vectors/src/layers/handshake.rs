@@ -81,7 +81,7 @@ fn deliver(h: &mut Handshake, msg: &[u8]) -> Result<Option<&'static str>, String
     }
 }
 
-fn outcome_json(o: &HandshakeOutcome) -> Value {
+pub(crate) fn outcome_json(o: &HandshakeOutcome) -> Value {
     json!({
         "peer": hex(o.peer.as_bytes()),
         "send_key": hex(&o.send.key),

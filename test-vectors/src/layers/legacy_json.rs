@@ -16,7 +16,9 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
             };
             let value = match ssb_legacy_json::parse(&bytes) {
                 Ok(v) => v,
-                Err(e) => return Ok(Outcome::Error(format!("{}: {e}", e.code()))),
+                // `ParseError::code()` is already the coarse class: JS-mode parsing fails
+                // only with `syntax` (what `JSON.parse` throwing maps to) or `limit` (ours).
+                Err(e) => return Ok(Outcome::error(e.code(), e)),
             };
             let summary = value.signing().legacy_summary();
             Ok(ok([

@@ -11,7 +11,9 @@ mod crypto;
 mod feed;
 mod handshake;
 mod legacy_json;
+mod muxrpc;
 mod private_box;
+mod session;
 
 pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
     match layer {
@@ -20,6 +22,8 @@ pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, Strin
         "handshake" => handshake::run(op, input),
         "boxstream" => boxstream::run(op, input),
         "feed" => feed::run(op, input),
+        "session" => session::run(op, input),
+        "muxrpc" => muxrpc::run(op, input),
         "private-box" => private_box::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }

@@ -3,17 +3,27 @@
 //!
 //! Each reader's `verdict` is `opened` (`Ok(Some(_))`), `not_for_me` (`Ok(None)`) or
 //! `malformed` (an error); `msg_key` is what `open_key` found (JS `multibox_open_key`).
+//! Error classes (`test-vectors/README.md`) are `SealError::code()`, `invalid_max` for a
+//! `max` our `MaxRecipients` cannot hold; anything else is [`UNCLASSIFIED`].
 
 use serde_json::{Value, json};
 use ssb_crypto::{CurvePublicKey, CurveSecretKey, FeedId, Keypair};
 use ssb_feed::{FeedState, SignCap, validate_message};
 use ssb_private_box::{
-    BoxSecrets, MaxRecipients, UnboxError, box_content, open_key_with_max, open_with_max, seal,
-    unbox_content,
+    BoxSecrets, MaxRecipients, SealError, UnboxError, box_content, open_key_with_max,
+    open_with_max, seal, unbox_content,
 };
 
 use super::{hex, hex_array, hex_decode, hex_field, ok, str_field};
-use crate::Outcome;
+use crate::{Outcome, UNCLASSIFIED};
+
+fn seal_error(e: &SealError) -> Outcome {
+    let class = match e {
+        SealError::BufferTooSmall { .. } => UNCLASSIFIED,
+        _ => e.code(),
+    };
+    Outcome::error(class, format!("{}: {e}", e.code()))
+}
 
 pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
     match op {
@@ -67,12 +77,12 @@ fn seal_op(input: &Value) -> Result<Outcome, String> {
         .map(|r| hex32(r, "a recipient").map(CurvePublicKey))
         .collect::<Result<Vec<_>, _>>()?;
     let Some(max) = max_of(input)? else {
-        return Ok(Outcome::Error("max is outside 1..=255".into()));
+        return Ok(Outcome::error("invalid_max", "max is outside 1..=255"));
     };
     Ok(
         match seal(&plaintext, &recipients, max, &secrets_of(input)?) {
             Ok(b) => ok([("box", json!(hex(&b)))]),
-            Err(e) => Outcome::Error(format!("{}: {e}", e.code())),
+            Err(e) => seal_error(&e),
         },
     )
 }
@@ -114,7 +124,7 @@ fn box_content_op(input: &Value) -> Result<Outcome, String> {
     Ok(
         match box_content(&content, &feed_ids(input)?, &secrets_of(input)?) {
             Ok(text) => ok([("boxed", json!(text))]),
-            Err(e) => Outcome::Error(format!("{}: {e}", e.code())),
+            Err(e) => seal_error(&e),
         },
     )
 }
@@ -150,7 +160,7 @@ fn feed_unbox_op(input: &Value) -> Result<Outcome, String> {
         let text = m.as_str().ok_or("a message is not a string")?;
         let msg = match validate_message(state.as_ref(), text.as_bytes(), &SignCap::None) {
             Ok(msg) => msg,
-            Err(e) => return Ok(Outcome::Error(format!("{}: {e}", e.code()))),
+            Err(e) => return Ok(Outcome::error(UNCLASSIFIED, format!("{}: {e}", e.code()))),
         };
         state = Some(msg.state());
         let content = msg
