@@ -9,6 +9,7 @@ const targets = {
   crypto_parsers: { layers: ['crypto'], field: (c) => c.input.text },
   legacy_json: { layers: ['legacy-json'], field: (c) => c.input.json_hex ? Buffer.from(c.input.json_hex, 'hex') : c.input.json },
   feed_validate: { layers: ['feed'], field: (c) => c.input.messages },
+  private_box_open: { layers: ['private-box'], field: (c) => c.input.box ? Buffer.from(c.input.box, 'hex') : c.input.boxed },
   // A client fed a server's messages, and a server fed a client's (roles in the first byte).
   // Wires the codec vectors decode, in pieces of 7 bytes, body limit 4080.
   muxrpc_decode: { layers: ['muxrpc'], field: (c) => c.input.wire ? Buffer.concat([Buffer.from([7, 255]), Buffer.from(c.input.wire, 'hex')]) : undefined },

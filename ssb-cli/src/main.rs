@@ -10,6 +10,7 @@ mod args;
 mod boxstream;
 mod conformance;
 mod keys;
+mod private_box;
 mod shs1;
 mod verify_feed;
 
@@ -27,6 +28,10 @@ commands:
                                        one secret handshake over stdin/stdout (shs1-test)
   boxstream seal|open --key HEX --nonce HEX
                                        box-stream framing from stdin to stdout
+  private-box seal --to @ID[,@ID...] [--max N]
+                                       seal stdin to 1..7 (or N) recipients: <base64>.box
+  private-box open [--secret FILE] [--max N]
+                                       open a box from stdin (exit 1: not for this key)
   verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [FILE|-]
                                        validate messages / KVTs exactly as JS ssb-validate
   help                                 this text
@@ -41,6 +46,7 @@ fn main() -> ExitCode {
         Some("id") => keys::id(args),
         Some("shs1") => shs1::run(args),
         Some("boxstream") => boxstream::run(args),
+        Some("private-box") => private_box::run(args),
         Some("verify-feed") => verify_feed::run(args),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");

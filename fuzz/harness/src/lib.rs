@@ -29,6 +29,7 @@ mod handshake;
 mod legacy_json;
 mod muxrpc_decode;
 mod muxrpc_endpoint;
+mod private_box;
 
 pub use boxstream::boxstream_open;
 pub use crypto::crypto_parsers;
@@ -40,6 +41,7 @@ pub use handshake::{handshake_input, handshake_pair};
 pub use legacy_json::legacy_json;
 pub use muxrpc_decode::muxrpc_decode;
 pub use muxrpc_endpoint::muxrpc_endpoint;
+pub use private_box::{private_box_open, private_box_recipient};
 
 /// A fuzz target: its name (the `fuzz/fuzz_targets/<name>.rs` binary and the
 /// `fuzz/regressions/<name>/` folder) and its body.
@@ -96,5 +98,13 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "muxrpc_endpoint",
         run: muxrpc_endpoint,
+    },
+    Target {
+        name: "private_box_open",
+        run: private_box_open,
+    },
+    Target {
+        name: "private_box_recipient",
+        run: private_box_recipient,
     },
 ];

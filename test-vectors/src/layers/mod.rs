@@ -12,6 +12,7 @@ mod feed;
 mod handshake;
 mod legacy_json;
 mod muxrpc;
+mod private_box;
 mod session;
 
 pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, String> {
@@ -23,6 +24,7 @@ pub(crate) fn run(layer: &str, op: &str, input: &Value) -> Result<Outcome, Strin
         "feed" => feed::run(op, input),
         "session" => session::run(op, input),
         "muxrpc" => muxrpc::run(op, input),
+        "private-box" => private_box::run(op, input),
         _ => Err(format!("unsupported layer `{layer}`")),
     }
 }
