@@ -18,6 +18,14 @@ pub enum Body {
     Text(String),
     /// A JSON value (body type 2).
     Json(Value),
+    /// A JSON text (body type 2) kept as text: sent exactly as given, and received this way
+    /// instead of [`Json`](Self::Json) when [`Config::raw_json`](crate::Config::raw_json) is
+    /// set. For values that a `serde_json::Value` cannot hold or would re-format: SSB
+    /// messages with lone surrogates in strings, numbers whose JS spelling must be kept (a
+    /// signed message is served byte for byte as JS `JSON.stringify` writes it). Not checked
+    /// here: the sender must give one JSON text, the receiver parses it (with JS semantics,
+    /// e.g. `ssb-legacy-json`). Received text is the body's lossy UTF-8, as JS reads it.
+    RawJson(String),
 }
 
 /// Why a body could not be read. A remote error about one packet; see the endpoint for
@@ -36,6 +44,9 @@ pub enum BodyError {
     /// An empty binary body cannot be sent: a JS peer would read it as a goodbye.
     #[error("empty binary body (a JS peer reads length 0 as goodbye)")]
     EmptyBinary,
+    /// An empty [`Body::RawJson`] is no JSON text (and would be read as a goodbye).
+    #[error("empty raw JSON body (not a JSON text; a JS peer reads length 0 as goodbye)")]
+    EmptyRawJson,
     /// A body too long for the 32-bit length field.
     #[error("body of {len} bytes does not fit the 32-bit length field")]
     TooLong {
@@ -49,7 +60,7 @@ impl BodyError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidJson { .. } => "muxrpc_invalid_json",
-            Self::EmptyBinary => "muxrpc_empty_body",
+            Self::EmptyBinary | Self::EmptyRawJson => "muxrpc_empty_body",
             Self::TooLong { .. } => "muxrpc_body_too_long",
         }
     }
@@ -88,6 +99,15 @@ impl Body {
         })
     }
 
+    /// [`decode`](Self::decode), except that with `raw` a JSON body (type 2) becomes
+    /// [`Body::RawJson`] with its lossy UTF-8 text, unparsed (and so never an error).
+    pub fn decode_raw(raw: bool, body_type: BodyType, bytes: &[u8]) -> Result<Self, BodyError> {
+        match body_type {
+            BodyType::Json if raw => Ok(Self::RawJson(utf8_lossy(bytes).into_owned())),
+            t => Self::decode(t, bytes),
+        }
+    }
+
     /// JS's `undefined` as an async result: `packet-stream` sends the packet's `end` flag
     /// (`false`) in place of a missing value, so a JS method that calls back with no value
     /// reaches the peer as JSON `false`. Returns that body.
@@ -102,7 +122,8 @@ impl Body {
 
     /// The body type and bytes this body is sent as, following JS `packet-stream-codec`: a
     /// string (text, or a JSON string value) goes out as raw UTF-8 of type 1, bytes as type
-    /// 0, any other JSON value as compact JSON of type 2. An empty string goes out as the
+    /// 0, any other JSON value as compact JSON of type 2, and raw JSON text as given with
+    /// type 2 (never empty). An empty string goes out as the
     /// JSON text `""` (type 2), which a JS peer decodes to the same empty string, where the
     /// zero-length type-1 body JS itself would send reads as a goodbye. An empty binary body
     /// has no such equivalent and is refused.
@@ -117,6 +138,8 @@ impl Body {
                 (BodyType::Utf8, Cow::Borrowed(s.as_bytes()))
             }
             Self::Json(v) => (BodyType::Json, Cow::Owned(json_bytes(v))),
+            Self::RawJson(s) if s.is_empty() => return Err(BodyError::EmptyRawJson),
+            Self::RawJson(s) => (BodyType::Json, Cow::Borrowed(s.as_bytes())),
         };
         if u32::try_from(bytes.len()).is_err() {
             return Err(BodyError::TooLong { len: bytes.len() });
@@ -137,6 +160,14 @@ impl Body {
         match self {
             Self::Text(s) => Some(s),
             Self::Json(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The JSON text, if this is a [`Body::RawJson`].
+    pub fn as_raw_json(&self) -> Option<&str> {
+        match self {
+            Self::RawJson(s) => Some(s),
             _ => None,
         }
     }
@@ -243,7 +274,7 @@ impl RemoteError {
                     stack: s("stack"),
                 }
             }
-            Body::Json(Value::String(s)) | Body::Text(s) => Self {
+            Body::Json(Value::String(s)) | Body::Text(s) | Body::RawJson(s) => Self {
                 name: String::new(),
                 message: s.clone(),
                 stack: None,

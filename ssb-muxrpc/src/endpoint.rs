@@ -60,6 +60,10 @@ pub struct Config {
     /// How many closed peer stream numbers are remembered, so that a late packet for one is
     /// ignored rather than taken for a new stream (what JS does).
     pub closed_ids: usize,
+    /// Deliver the JSON bodies of stream items and of successful async answers as
+    /// [`Body::RawJson`] text, unparsed, for the application to parse (error bodies, stream
+    /// ends and requests are parsed as always). Default `false`.
+    pub raw_json: bool,
 }
 
 impl Default for Config {
@@ -75,6 +79,7 @@ impl Default for Config {
             max_events: DEFAULT_MAX_EVENTS,
             max_transmit_bytes: DEFAULT_MAX_TRANSMIT_BYTES,
             closed_ids: DEFAULT_CLOSED_IDS,
+            raw_json: false,
         }
     }
 }
@@ -920,7 +925,8 @@ impl Endpoint {
             }
             (RequestId::Local(n), false) => {
                 if self.pending.remove(&n) {
-                    let result = match Body::decode(header.flags.body_type, body) {
+                    let raw = self.config.raw_json && !header.flags.end;
+                    let result = match Body::decode_raw(raw, header.flags.body_type, body) {
                         Err(e) => Err(CallError::InvalidJson(e)),
                         Ok(b) if header.flags.end => {
                             Err(CallError::Remote(RemoteError::from_body(&b)))
@@ -1038,7 +1044,7 @@ impl Endpoint {
             self.stats.wrong_direction += 1;
             return;
         }
-        match Body::decode(header.flags.body_type, body) {
+        match Body::decode_raw(self.config.raw_json, header.flags.body_type, body) {
             Ok(b) => {
                 s.queue.push_back((StreamItem::Data(b), weight));
                 s.queued_bytes += weight;

@@ -141,11 +141,17 @@ fn js_template(v: Option<&Value>) -> String {
 /// (any `type` there is ignored); no `args` on a stream request (empty). The returned error
 /// says what JS would answer, see [`RequestError::to_remote_error`].
 pub fn parse_request(stream: bool, body: &Body) -> Result<Request, (RequestError, String)> {
+    if let Body::RawJson(text) = body {
+        return match serde_json::from_str(text) {
+            Ok(v) => parse_request(stream, &Body::Json(v)),
+            Err(_) => Err((RequestError::NotJson, shorten(text.clone()))),
+        };
+    }
     let Body::Json(v) = body else {
         let shown = match body {
             Body::Text(s) => s.clone(),
             Body::Binary(b) => utf8_lossy(b).into_owned(),
-            Body::Json(_) => String::new(),
+            Body::Json(_) | Body::RawJson(_) => String::new(),
         };
         return Err((RequestError::NotJson, shorten(shown)));
     };

@@ -47,6 +47,7 @@ pub fn muxrpc_endpoint(data: &[u8]) {
         max_events: 8,
         max_transmit_bytes: 400,
         closed_ids: 5,
+        raw_json: data.first().is_some_and(|b| b & 1 == 1),
     };
     let mut ep = Endpoint::new(cfg.clone());
     let mut inbox: Vec<u8> = Vec::new();

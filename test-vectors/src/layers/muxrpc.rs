@@ -141,6 +141,7 @@ fn packet_json(header: &Header, body: Body) -> Value {
         Body::Binary(b) => json!({ "hex": hex(&b) }),
         Body::Text(t) => json!({ "text": t }),
         Body::Json(v) => json!({ "json": js_numbers(v) }),
+        Body::RawJson(t) => json!({ "raw": t }),
     };
     let mut m = Map::new();
     m.insert("req".into(), json!(header.request));

@@ -355,6 +355,7 @@ fn body_value(body: &Body) -> Value {
         Body::Json(v) => v.clone(),
         Body::Text(t) => Value::String(t.clone()),
         Body::Binary(b) => Value::String(hex(b)),
+        Body::RawJson(t) => serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.clone())),
     }
 }
 
