@@ -8,9 +8,14 @@ use std::process::ExitCode;
 
 mod args;
 mod boxstream;
+mod call;
 mod conformance;
 mod keys;
+mod net;
+mod net_dispatch;
+mod peer_conformance;
 mod private_box;
+mod serve;
 mod shs1;
 mod verify_feed;
 
@@ -21,6 +26,13 @@ usage: ssb <command> [options]
 
 commands:
   conformance [--vectors DIR]          run the test vectors through the Rust stack
+  conformance --peer ADDRESS [--feed @ID] [--secret FILE] [--caps B64]
+                                       live checks against any SSB server
+  call ADDRESS METHOD [ARGS_JSON] [--source] [--verify] [--secret FILE] [--caps B64]
+       [--timeout SECONDS]             one muxrpc call (ARGS_JSON: an array is the argument
+                                       list, any other value the single argument)
+  serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]...
+                                       serve feeds over SHS + muxrpc until SIGTERM
   keygen [--seed HEX] [--secret FILE]  write a new secret file (never overwrites)
   id [--secret FILE]                   print the feed id of a secret file
   shs1 server K_HEX SERVER_SK_HEX SERVER_PK_HEX [--ephemeral-secret HEX]
@@ -41,7 +53,9 @@ The default secret file is ~/.ssb/secret, as in JS.";
 fn main() -> ExitCode {
     let mut args = Args::from_env();
     let result = match args.next_positional().as_deref() {
-        Some("conformance") => conformance::run(args),
+        Some("conformance") => net_dispatch::conformance(args),
+        Some("call") => net_dispatch::call(args),
+        Some("serve") => net_dispatch::serve(args),
         Some("keygen") => keys::keygen(args),
         Some("id") => keys::id(args),
         Some("shs1") => shs1::run(args),

@@ -1,0 +1,681 @@
+//! `ssb serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]...`: a small SSB
+//! peer that serves feeds read from files, for interop tests and for pulling feeds with
+//! any SSB client.
+//!
+//! # What it answers
+//!
+//! Every client that completes the handshake on the network key is let in, and may call
+//! everything (only public data is served):
+//!
+//! | call | answer |
+//! |---|---|
+//! | `manifest` (async) | the methods below, in JS manifest form |
+//! | `whoami` (async) | `{"id":"@….ed25519"}` |
+//! | `createHistoryStream` (source) | the feed of `id` (see below) |
+//! | `gossip.ping` (duplex) | answers every number the peer sends with this server's clock (ms) |
+//! | `blobs.createWants` (source) | `{}` (this server wants no blobs), then stays open |
+//! | `blobs.changes` (source) | stays open: this server never gets blobs |
+//! | anything else | JS's error text `no <type>:<name>` (name joined by commas) |
+//!
+//! `createHistoryStream([opts])` answers as ssb-db 20.4.1 does (`indexes/clock.js`,
+//! `util.js`, its muxrpc-validation signatures; each case below was seen from the JS server):
+//!
+//! * no argument or `null`: error `UsageError` `Param 0 is required`; a feed id string: an
+//!   empty stream (it passes the positional signature, then reads nothing); any other
+//!   non-object, an object whose `id` is not a feed id, or whose `seq` or `limit` is truthy
+//!   and not a number, or `live`, `keys` or `values` truthy and neither boolean nor number:
+//!   error `TypeError` `Param 0 must by of type feedId` (JS's text, typo included);
+//! * the stream starts at `opts.sequence || opts.seq || 0`, inclusive, compared as ssb-db's
+//!   index compares: a fractional start rounds up, a `sequence` of `true` is the start, a
+//!   string or array `sequence` sorts after every number (an empty stream). An object there
+//!   crashes the JS server (charwise cannot encode it); here it is refused with an error;
+//! * `limit` is read as leveldown reads it, as an int32 (`ToInt32`): negative (or not a
+//!   number) means no limit, 0 nothing, 1.5 one message;
+//! * `keys` and `values` count as true unless exactly `false`: `{key, value, timestamp}`,
+//!   the key alone (a string), or the value (also when both are `false`);
+//! * a feed this server does not have gives an empty stream;
+//! * policy: `live: true` ends the stream at the current end of the feed, and `old: false`
+//!   gives an empty stream that ends; JS keeps both open for messages to come, and this
+//!   server never receives any.
+//!
+//! Every message goes out byte-exact as stored: the text is `JSON.stringify(value)` of the
+//! stored value, made once at startup with `ssb-legacy-json` (JS's own stringify, lone
+//! surrogates and number spellings included) and sent as a raw JSON body. The `timestamp` of
+//! a KVT is the one in the feed file, or, for files of bare values, the time the server read
+//! the message (ms, strictly increasing), as ssb-db records its receive time.
+//!
+//! # Feeds, limits, shutdown
+//!
+//! Feed files are JSON lines or a JSON array of message values or KVTs, validated at startup
+//! with `ssb-feed` exactly as `ssb verify-feed` does (each author's messages in order from
+//! sequence 1; a KVT's key must be its computed id); any invalid message stops the server
+//! before it listens (exit 2, naming the file and item). Once listening it prints its address
+//! (`net:HOST:PORT~shs:KEY`), one line on stdout, and logs failures to stderr.
+//!
+//! Each connection runs on its own thread ([`CONNECTION_STACK`] of stack), at most
+//! [`MAX_CONNECTIONS`] at once (more are closed as soon as they are accepted). A connection
+//! holds at most [`PRODUCE_WATERMARK`] of queued output plus the connection's own bounded
+//! buffers (see `net.rs`), whatever the peer asks for; it fails after
+//! [`HANDSHAKE_TIMEOUT`] without a completed handshake and is closed (goodbye) after
+//! [`IDLE_TIMEOUT`] without traffic. SIGTERM or SIGINT stops accepting, says goodbye on every
+//! connection, waits at most [`SHUTDOWN_GRACE`] for them and exits 0.
+
+use std::collections::HashMap;
+use std::io::{ErrorKind, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value as Json, json};
+use ssb_connection::{Connection, Event};
+use ssb_crypto::{FeedId, Keypair, NetworkKey};
+use ssb_feed::{FeedReader, Framing, Kvt, SignCap, Validator};
+use ssb_legacy_json::Value;
+use ssb_muxrpc::{
+    Body, CallType, Event as Rpc, LocalError, RemoteError, Request, RequestId, StreamItem,
+};
+
+use crate::net::{self, Link, NetError, Next};
+
+/// Connections served at once; more are closed as soon as they are accepted.
+pub(crate) const MAX_CONNECTIONS: usize = 512;
+/// Stack of each connection thread (nothing recursive runs there: requests are parsed by
+/// serde_json, whose nesting limit is 128, and messages were stringified at startup).
+pub(crate) const CONNECTION_STACK: usize = 256 * 1024;
+/// A connection whose handshake has not completed by then fails (JS: `timers.handshake`).
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
+/// A connection with no traffic either way for this long is closed with a goodbye.
+pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// After our goodbye (shutdown or idle), the longest we wait for the peer's.
+pub(crate) const CLOSE_GRACE: Duration = Duration::from_secs(3);
+/// How long a shutdown waits for connections to end.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// History streams are fed until this many bytes wait to be sent, then paused until the
+/// socket took them.
+pub(crate) const PRODUCE_WATERMARK: usize = 64 * 1024;
+/// How often the accept loop looks for new connections and signals.
+const ACCEPT_POLL: Duration = Duration::from_millis(10);
+/// How long a connection thread waits for input before looking at its timers.
+const IDLE_POLL: Duration = Duration::from_millis(250);
+
+/// The options of `ssb serve`.
+#[derive(Debug, Clone)]
+pub(crate) struct ServeOptions {
+    /// `HOST:PORT` to listen on (port 0: any free port; the printed address says which).
+    pub(crate) listen: String,
+    /// The server's secret file (`~/.ssb/secret` if `None`).
+    pub(crate) secret: PathBuf,
+    /// `--caps`: the network key (base64), main net if `None`.
+    pub(crate) caps: Option<String>,
+    /// Feed files to serve.
+    pub(crate) feeds: Vec<PathBuf>,
+}
+
+/// One stored message: the texts that go out.
+struct Stored {
+    /// `JSON.stringify(key)`.
+    key_json: String,
+    /// The key itself (sent as a string when only keys are asked for).
+    key: String,
+    /// `JSON.stringify(value)`.
+    value_json: String,
+    /// `JSON.stringify(timestamp)`.
+    timestamp_json: String,
+    /// The message's sequence number.
+    sequence: f64,
+}
+
+impl Stored {
+    fn kvt_json(&self) -> String {
+        let mut s = String::with_capacity(
+            self.key_json.len() + self.value_json.len() + self.timestamp_json.len() + 32,
+        );
+        s.push_str("{\"key\":");
+        s.push_str(&self.key_json);
+        s.push_str(",\"value\":");
+        s.push_str(&self.value_json);
+        s.push_str(",\"timestamp\":");
+        s.push_str(&self.timestamp_json);
+        s.push('}');
+        s
+    }
+}
+
+/// Every feed, each in sequence order from 1.
+#[derive(Default)]
+pub(crate) struct Store {
+    feeds: HashMap<FeedId, Vec<Stored>>,
+    messages: usize,
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_millis() as f64)
+}
+
+impl Store {
+    /// Reads and validates feed files.
+    pub(crate) fn load(paths: &[PathBuf]) -> Result<Self, String> {
+        let mut store = Store::default();
+        let mut validator = Validator::new(SignCap::None);
+        let mut last_ts = 0.0f64;
+        for path in paths {
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            for (i, item) in FeedReader::split_all(Framing::Auto, &bytes)
+                .into_iter()
+                .enumerate()
+            {
+                let at = || format!("{} item {i}", path.display());
+                let item = item.map_err(|e| format!("{}: {e}", at()))?;
+                let parsed = ssb_legacy_json::parse(&item).map_err(|e| format!("{}: {e}", at()))?;
+                let (msg, timestamp) = match Kvt::from_value(parsed) {
+                    Ok(kvt) => {
+                        let ts = kvt.timestamp;
+                        let m = validator.append_kvt(kvt, false);
+                        (m, ts)
+                    }
+                    Err(value) => (validator.append_value(value), None),
+                };
+                let msg = msg.map_err(|e| format!("{}: {} ({e})", at(), e.code()))?;
+                let timestamp = timestamp.unwrap_or_else(|| {
+                    last_ts = now_ms().max(last_ts + 1.0);
+                    last_ts
+                });
+                let key = msg.id().to_string();
+                let stored = Stored {
+                    key_json: Value::from(key.as_str()).to_compact_string(),
+                    key,
+                    value_json: msg.value().to_compact_string(),
+                    timestamp_json: Value::Number(timestamp).to_compact_string(),
+                    sequence: msg.sequence() as f64,
+                };
+                store.feeds.entry(msg.author()).or_default().push(stored);
+                store.messages += 1;
+            }
+        }
+        Ok(store)
+    }
+}
+
+/// What the server knows, shared by every connection.
+struct Shared {
+    keys: Keypair,
+    net: NetworkKey,
+    store: Store,
+    shutdown: Arc<AtomicBool>,
+    active: AtomicUsize,
+}
+
+/// `ssb serve`. Prints its address, serves until SIGTERM/SIGINT.
+pub(crate) fn run(opts: &ServeOptions) -> ExitCode {
+    match serve(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ssb serve: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn serve(opts: &ServeOptions) -> Result<(), String> {
+    let keys = net::load_keypair(&opts.secret)?;
+    let net = net::network_key(opts.caps.as_deref())?;
+    let store = Store::load(&opts.feeds)?;
+    let shutdown = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(sig, Arc::clone(&shutdown))
+            .map_err(|e| format!("cannot handle signal {sig}: {e}"))?;
+    }
+    let listener = TcpListener::bind(&opts.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", opts.listen))?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("listener: {e}"))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("listener: {e}"))?;
+    let shared = Arc::new(Shared {
+        net,
+        store,
+        shutdown,
+        active: AtomicUsize::new(0),
+        keys,
+    });
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", net::address_of(local, shared.keys.public()))
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("cannot write the address: {e}"))?;
+    }
+    eprintln!(
+        "ssb serve: {} feeds, {} messages, listening on {local}",
+        shared.store.feeds.len(),
+        shared.store.messages
+    );
+    while !shared.shutdown.load(Ordering::Relaxed) {
+        match listener.accept() {
+            Ok((sock, from)) => {
+                if shared.active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    eprintln!("ssb serve: {from}: refused, {MAX_CONNECTIONS} connections open");
+                    drop(sock);
+                    continue;
+                }
+                shared.active.fetch_add(1, Ordering::SeqCst);
+                let s = Arc::clone(&shared);
+                let spawned = std::thread::Builder::new()
+                    .name(format!("conn {from}"))
+                    .stack_size(CONNECTION_STACK)
+                    .spawn(move || {
+                        if let Err(e) = serve_connection(sock, &s) {
+                            eprintln!("ssb serve: {from}: {e}");
+                        }
+                        s.active.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if let Err(e) = spawned {
+                    shared.active.fetch_sub(1, Ordering::SeqCst);
+                    eprintln!("ssb serve: {from}: no thread: {e}");
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(ACCEPT_POLL),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                eprintln!("ssb serve: accept: {e}");
+                std::thread::sleep(ACCEPT_POLL);
+            }
+        }
+    }
+    drop(listener);
+    let stop = Instant::now() + SHUTDOWN_GRACE;
+    while shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < stop {
+        std::thread::sleep(ACCEPT_POLL);
+    }
+    let left = shared.active.load(Ordering::SeqCst);
+    if left > 0 {
+        eprintln!("ssb serve: stopping with {left} connections still open");
+    } else {
+        eprintln!("ssb serve: stopped");
+    }
+    Ok(())
+}
+
+/// A history stream being sent.
+struct History {
+    feed: FeedId,
+    /// Index of the next message to send, and one past the last.
+    next: usize,
+    end: usize,
+    keys: bool,
+    values: bool,
+}
+
+impl History {
+    fn empty(feed: FeedId) -> Self {
+        Self {
+            feed,
+            next: 0,
+            end: 0,
+            keys: true,
+            values: true,
+        }
+    }
+}
+
+/// What a stream the peer opened needs from us.
+enum Open {
+    History(History),
+    /// `gossip.ping`: answer every value.
+    Ping,
+    /// Stays open and silent (`blobs.createWants` after its first item, `blobs.changes`).
+    Quiet,
+}
+
+/// One peer's requests.
+struct Peer<'a> {
+    shared: &'a Shared,
+    me: Json,
+    streams: HashMap<RequestId, Open>,
+    /// Round-robin position among history streams.
+    turn: usize,
+}
+
+/// The JS manifest of what this server answers.
+fn manifest() -> Json {
+    json!({
+        "manifest": "sync",
+        "whoami": "sync",
+        "createHistoryStream": "source",
+        "gossip": { "ping": "duplex" },
+        "blobs": { "createWants": "source", "changes": "source" }
+    })
+}
+
+/// JavaScript truthiness of an option (absent is `undefined`, falsy).
+fn truthy(v: Option<&Json>) -> bool {
+    match v {
+        None | Some(Json::Null | Json::Bool(false)) => false,
+        Some(Json::Number(n)) => n.as_f64().is_some_and(|n| n != 0.0 && !n.is_nan()),
+        Some(Json::String(s)) => !s.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// muxrpc-validation's type check of an option: absent or falsy, or of the type.
+fn falsy_or(v: Option<&Json>, number: bool, boolean: bool) -> bool {
+    !truthy(v)
+        || (number && matches!(v, Some(Json::Number(_))))
+        || (boolean && matches!(v, Some(Json::Bool(_))))
+}
+
+/// JS `ToInt32`, as leveldown reads `limit`.
+fn to_int32(n: f64) -> i64 {
+    if !n.is_finite() {
+        return 0;
+    }
+    let m = n.trunc().rem_euclid(4_294_967_296.0);
+    let m = if m >= 2_147_483_648.0 {
+        m - 4_294_967_296.0
+    } else {
+        m
+    };
+    m as i64
+}
+
+/// ssb-db's (muxrpc-validation's) error for arguments it refuses, with its very text.
+fn feed_id_error() -> RemoteError {
+    RemoteError {
+        name: "TypeError".into(),
+        message: "Param 0 must by of type feedId".into(),
+        stack: None,
+    }
+}
+
+impl<'a> Peer<'a> {
+    fn new(shared: &'a Shared) -> Self {
+        Self {
+            me: json!({ "id": shared.keys.feed_id().to_string() }),
+            shared,
+            streams: HashMap::new(),
+            turn: 0,
+        }
+    }
+
+    fn has_work(&self) -> bool {
+        self.streams.values().any(|s| matches!(s, Open::History(_)))
+    }
+
+    /// Reads `createHistoryStream`'s options as ssb-db 20 does (see the module docs).
+    fn history(&self, args: &[Json]) -> Result<History, RemoteError> {
+        let opts = match args.first() {
+            None | Some(Json::Null) => {
+                return Err(RemoteError {
+                    name: "UsageError".into(),
+                    message: "Param 0 is required".into(),
+                    stack: None,
+                });
+            }
+            Some(Json::Object(o)) => o,
+            // A feed id passes ssb-db's second signature, and then reads nothing.
+            Some(Json::String(id)) => {
+                return id.parse().map(History::empty).map_err(|_| feed_id_error());
+            }
+            Some(_) => return Err(feed_id_error()),
+        };
+        let feed: FeedId = opts
+            .get("id")
+            .and_then(Json::as_str)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(feed_id_error)?;
+        let typed = falsy_or(opts.get("seq"), true, false)
+            && falsy_or(opts.get("limit"), true, false)
+            && ["live", "keys", "values"]
+                .iter()
+                .all(|k| falsy_or(opts.get(*k), true, true));
+        if !typed {
+            return Err(feed_id_error());
+        }
+        // `opts.sequence || opts.seq || 0`, compared with the index's numbers: `true` sorts
+        // before every number, strings and arrays after.
+        let sequence = opts.get("sequence");
+        let from = if truthy(sequence) {
+            match sequence {
+                Some(Json::Number(n)) => Some(n.as_f64().unwrap_or(0.0)),
+                Some(Json::Bool(true)) => Some(f64::NEG_INFINITY),
+                Some(Json::String(_) | Json::Array(_)) => None,
+                // An object crashes ssb-db 20.4.1 (charwise cannot encode it): refused here.
+                _ => {
+                    return Err(RemoteError::new(
+                        "createHistoryStream: sequence must be a number",
+                    ));
+                }
+            }
+        } else if truthy(opts.get("seq")) {
+            opts.get("seq").and_then(Json::as_f64)
+        } else {
+            Some(0.0)
+        };
+        let Some(from) = from else {
+            return Ok(History::empty(feed));
+        };
+        // leveldown reads `limit` as an int32 (default -1: no limit; 0: nothing).
+        let limit = match opts.get("limit") {
+            Some(Json::Number(n)) => Some(to_int32(n.as_f64().unwrap_or(0.0))),
+            _ => None,
+        }
+        .filter(|l| *l >= 0);
+        let keys = opts.get("keys") != Some(&Json::Bool(false));
+        let values = opts.get("values") != Some(&Json::Bool(false));
+        let old = opts.get("old") != Some(&Json::Bool(false));
+        let msgs = self
+            .shared
+            .store
+            .feeds
+            .get(&feed)
+            .map_or(&[][..], Vec::as_slice);
+        let next = msgs.partition_point(|m| m.sequence < from);
+        let mut end = if old { msgs.len() } else { next };
+        if let Some(l) = limit {
+            end = end.min(next.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)));
+        }
+        Ok(History {
+            feed,
+            next,
+            end,
+            keys,
+            values,
+        })
+    }
+
+    fn on_request(
+        &mut self,
+        conn: &mut Connection,
+        id: RequestId,
+        r: Request,
+    ) -> Result<(), NetError> {
+        let Some(rpc) = conn.endpoint() else {
+            return Ok(());
+        };
+        let name: Vec<&str> = r.name.iter().map(String::as_str).collect();
+        match (r.kind, name.as_slice()) {
+            (CallType::Async, ["manifest"]) => soft(rpc.respond(id, Ok(Body::Json(manifest())))),
+            (CallType::Async, ["whoami"]) => soft(rpc.respond(id, Ok(Body::Json(self.me.clone())))),
+            (CallType::Source, ["createHistoryStream"]) => match self.history(&r.args) {
+                Ok(h) => {
+                    self.streams.insert(id, Open::History(h));
+                }
+                Err(e) => soft(rpc.reject(id, e)),
+            },
+            (CallType::Duplex, ["gossip", "ping"]) => {
+                self.streams.insert(id, Open::Ping);
+            }
+            (CallType::Source, ["blobs", "createWants"]) => {
+                soft(rpc.send(id, Body::Json(json!({}))));
+                self.streams.insert(id, Open::Quiet);
+            }
+            (CallType::Source, ["blobs", "changes"]) => {
+                self.streams.insert(id, Open::Quiet);
+            }
+            (kind, _) => soft(rpc.reject(id, RemoteError::no_such_method(kind, &r.name))),
+        }
+        Ok(())
+    }
+
+    fn on_event(&mut self, conn: &mut Connection, ev: Event) -> Result<(), NetError> {
+        match ev {
+            // Everyone on the network key may connect: only public data is served.
+            Event::Authenticate(_) => conn.accept()?,
+            Event::Rpc(Rpc::Request { id, request }) => self.on_request(conn, id, request)?,
+            Event::Rpc(Rpc::Readable(id)) => {
+                let Some(rpc) = conn.endpoint() else {
+                    return Ok(());
+                };
+                while let Some(item) = rpc.read(id) {
+                    match item {
+                        StreamItem::Data(_) => {
+                            if matches!(self.streams.get(&id), Some(Open::Ping)) {
+                                soft(rpc.send(id, Body::Json(json!(now_ms()))));
+                            }
+                        }
+                        // The peer ended (or aborted) it; the endpoint has answered.
+                        StreamItem::End(_) => {
+                            self.streams.remove(&id);
+                        }
+                    }
+                }
+            }
+            Event::Rpc(Rpc::Goodbye) => self.streams.clear(),
+            Event::Rpc(Rpc::Response { .. }) | Event::Connected { .. } | Event::Closed => {}
+        }
+        Ok(())
+    }
+
+    /// Sends history items until [`PRODUCE_WATERMARK`] bytes are queued. True if it sent any.
+    fn produce(&mut self, conn: &mut Connection) -> Result<bool, NetError> {
+        let Some(rpc) = conn.endpoint() else {
+            return Ok(false);
+        };
+        let mut ids: Vec<RequestId> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| matches!(s, Open::History(_)))
+            .map(|(id, _)| *id)
+            .collect();
+        if ids.is_empty() {
+            return Ok(false);
+        }
+        ids.sort_unstable();
+        self.turn = self.turn.wrapping_add(1);
+        let start = self.turn % ids.len();
+        ids.rotate_left(start);
+        let mut sent = false;
+        for id in ids {
+            let Some(Open::History(h)) = self.streams.get_mut(&id) else {
+                continue;
+            };
+            let msgs = self
+                .shared
+                .store
+                .feeds
+                .get(&h.feed)
+                .map_or(&[][..], Vec::as_slice);
+            while h.next < h.end && rpc.transmit_len() < PRODUCE_WATERMARK {
+                let Some(m) = msgs.get(h.next) else { break };
+                let body = match (h.keys, h.values) {
+                    (true, true) => Body::RawJson(m.kvt_json()),
+                    (true, false) => Body::Text(m.key.clone()),
+                    _ => Body::RawJson(m.value_json.clone()),
+                };
+                if let Err(e) = rpc.send(id, body) {
+                    // The peer ended the stream (its end is still unread), or said goodbye.
+                    if is_gone(&e) {
+                        h.end = h.next;
+                        break;
+                    }
+                    return Err(e.into());
+                }
+                h.next += 1;
+                sent = true;
+            }
+            if h.next >= h.end {
+                if let Err(e) = rpc.end(id) {
+                    if !is_gone(&e) {
+                        return Err(e.into());
+                    }
+                }
+                self.streams.remove(&id);
+                sent = true;
+            }
+            if rpc.transmit_len() >= PRODUCE_WATERMARK {
+                break;
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// The stream (or the whole connection) is gone: the peer ended it or said goodbye.
+fn is_gone(e: &LocalError) -> bool {
+    matches!(
+        e,
+        LocalError::AlreadyEnded(_) | LocalError::UnknownRequest(_) | LocalError::Closed
+    )
+}
+
+/// An answer that cannot be sent because the peer is gone (its end or goodbye came first)
+/// is dropped: there is no one to send it to. (The endpoint stops input while its transmit
+/// queue is full, so a full queue cannot be the reason.)
+fn soft(r: Result<(), LocalError>) {
+    let _ = r;
+}
+
+/// Serves one connection until it ends, fails or times out.
+fn serve_connection(sock: TcpStream, shared: &Shared) -> Result<(), NetError> {
+    sock.set_nodelay(true)?;
+    let conn = Connection::server_with_rng(
+        shared.net.clone(),
+        &shared.keys,
+        &mut rand_core::OsRng,
+        ssb_connection::Config::default(),
+    );
+    let mut link = Link::new(conn, sock)?;
+    let mut peer = Peer::new(shared);
+    let started = Instant::now();
+    let mut last_output = started;
+    let mut closing: Option<Instant> = None;
+    loop {
+        let wait = if peer.has_work() {
+            Duration::ZERO
+        } else {
+            IDLE_POLL
+        };
+        match link.next_event(wait)? {
+            Next::Event(ev) => peer.on_event(link.conn(), ev)?,
+            Next::Idle => {}
+            Next::Ended => return Ok(()),
+        }
+        if link.conn().is_open() && peer.produce(link.conn())? {
+            last_output = Instant::now();
+        }
+        let now = Instant::now();
+        if !link.conn().is_open() && now.duration_since(started) > HANDSHAKE_TIMEOUT {
+            return Err(NetError::Timeout("during the handshake"));
+        }
+        let idle = now.duration_since(link.last_input().max(last_output)) > IDLE_TIMEOUT;
+        if closing.is_none() && (idle || shared.shutdown.load(Ordering::Relaxed)) {
+            if !link.conn().is_open() {
+                return Err(NetError::Timeout(
+                    "before the handshake completed (shutdown)",
+                ));
+            }
+            link.conn().close();
+            closing = Some(now);
+        }
+        if closing.is_some_and(|t| now.duration_since(t) > CLOSE_GRACE) {
+            return Err(NetError::Timeout("waiting for the peer's goodbye"));
+        }
+    }
+}

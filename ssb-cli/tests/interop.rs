@@ -1,0 +1,925 @@
+//! Live interop with the JS reference over TCP on 127.0.0.1, both ways: our `ssb call` and
+//! `ssb conformance --peer` against the JS server (`test-vectors/js/peer/server.js`:
+//! secret-stack 7.1.1 + ssb-db 20.4.1), and the JS client (`peer/client.js`: multiserver +
+//! muxrpc 8) against our `ssb serve`. The feeds are made by JS (`peer/make-feed.js`,
+//! ssb-validate + ssb-keys); what each side receives is compared with the file JS wrote.
+//!
+//! Every server is started and stopped by its test, every process is bounded in time (killed
+//! on timeout) and the JS server also has `--max-seconds`. Needs node (>= 20) and
+//! `test-vectors/js/node_modules` (`npm ci` in `test-vectors/js`): without them the tests
+//! fail saying so, unless `SSB_SKIP_EXTERNAL=1` skips them explicitly.
+//!
+//! `many_clients_pull_a_feed_from_ssb_serve` runs 200 clients at once (about 2 s here;
+//! `SSB_INTEROP_CLIENTS=N` changes the number); it prints the server's peak RSS and the total
+//! time (run with `--nocapture` to see them).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/net.rs"]
+mod net;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use ssb_muxrpc::{Body, CallType};
+
+/// One command's limit.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+/// A server's start (listening, feeds loaded).
+const READY_LIMIT: Duration = Duration::from_secs(60);
+
+const OUR_SEED: &str = "0303030303030303030303030303030303030303030303030303030303030303";
+const SERVE_SEED: &str = "0505050505050505050505050505050505050505050505050505050505050505";
+const OTHER_NET: &str = "q83vq83vq83vq83vq83vq83vq83vq83vq83vq83vq80=";
+
+fn js_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/js")
+}
+
+/// Fails saying how to install node and the JS packages, unless `SSB_SKIP_EXTERNAL=1`
+/// (then says what was skipped). Returns false when the test must stop.
+fn have_node() -> bool {
+    let modules = js_dir().join("node_modules/secret-stack");
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if node && modules.is_dir() {
+        return true;
+    }
+    let what = if node {
+        format!("{} is missing", modules.display())
+    } else {
+        "node is not installed".to_string()
+    };
+    assert!(
+        std::env::var("SSB_SKIP_EXTERNAL").is_ok_and(|v| v == "1"),
+        "{what}\ninstall node >= 20 and run `npm ci` in test-vectors/js\n\
+         (set SSB_SKIP_EXTERNAL=1 to skip the external suites explicitly)"
+    );
+    eprintln!("SKIPPED (SSB_SKIP_EXTERNAL=1): live JS interop: {what}");
+    false
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ssb-interop-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A finished process.
+struct Ran {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    fn code(&self) -> Option<i32> {
+        self.status.code()
+    }
+    fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+}
+
+impl std::fmt::Debug for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.status.code(),
+            self.stdout,
+            self.stderr
+        )
+    }
+}
+
+fn drain(mut r: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = r.read_to_end(&mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    })
+}
+
+/// Runs a command to its end within `limit` (killed past it, and the test fails).
+fn run_limited(cmd: &mut Command, limit: Duration) -> Ran {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("command starts");
+    let out = drain(child.stdout.take().expect("stdout"));
+    let err = drain(child.stderr.take().expect("stderr"));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Ran {
+        status,
+        stdout: out.join().expect("stdout"),
+        stderr: err.join().expect("stderr"),
+    }
+}
+
+fn ssb(args: &[&str]) -> Ran {
+    run_limited(
+        Command::new(env!("CARGO_BIN_EXE_ssb")).args(args),
+        RUN_LIMIT,
+    )
+}
+
+fn node(args: &[&str]) -> Ran {
+    run_limited(
+        Command::new("node").current_dir(js_dir()).args(args),
+        RUN_LIMIT,
+    )
+}
+
+/// A secret file from a seed; returns its path and feed id.
+fn secret(dir: &Path, name: &str, seed: &str) -> (String, String) {
+    let path = dir.join(name);
+    let p = path.to_str().expect("UTF-8 path").to_owned();
+    let r = ssb(&["keygen", "--seed", seed, "--secret", &p]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    (p, r.stdout.trim().to_owned())
+}
+
+/// A JS-made feed file (`make-feed.js`) and its lines.
+fn js_feed(dir: &Path, count: usize) -> (String, Vec<String>) {
+    let path = dir.join(format!("feed-{count}.jsonl"));
+    let p = path.to_str().expect("UTF-8").to_owned();
+    let r = node(&[
+        "peer/make-feed.js",
+        "--count",
+        &count.to_string(),
+        "--out",
+        &p,
+    ]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let lines = std::fs::read_to_string(&path)
+        .expect("feed")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (p, lines)
+}
+
+/// A JS-made feed whose messages JSON cannot hold in most libraries: lone surrogates in
+/// strings, and numbers whose JS spelling differs from the shortest round trip elsewhere.
+fn js_odd_feed(dir: &Path) -> (String, Vec<String>) {
+    let path = dir.join("odd.jsonl");
+    let p = path.to_str().expect("UTF-8").to_owned();
+    let script = r#"
+const ssbKeys = require('ssb-keys'); const validate = require('ssb-validate');
+const keys = ssbKeys.generate('ed25519', Buffer.from('07'.repeat(32), 'hex'));
+const contents = [
+  { type: 'post', text: 'lone high \ud83d and low \ude00 surrogates' },
+  { type: 'test', n: [1e21, 1.25e-7, -0, 5e-324, 0.1, 123456789012345680000], s: '\u2028\u2029\u0000' },
+  { type: 'post', text: '\udbff\udfff ok, \ud800 lone', 'k\ud834': 1 },
+];
+let state = null; const out = [];
+contents.forEach((c, i) => {
+  const m = validate.create(state, keys, null, c, 1700000000000 + i);
+  out.push(JSON.stringify(m));
+  state = { id: validate.id(m), sequence: m.sequence, timestamp: m.timestamp, queue: [] };
+});
+require('fs').writeFileSync(process.argv[1], out.join('\n') + '\n');
+"#;
+    let r = node(&["-e", script, &p]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let lines: Vec<String> = std::fs::read_to_string(&path)
+        .expect("feed")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert!(lines[0].contains("\\ud83d"), "{}", lines[0]);
+    (p, lines)
+}
+
+fn author_of(line: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| {
+        // Lone surrogates: the author is ASCII, cut it out by hand.
+        let at = line.find("\"author\":\"").expect("author");
+        let rest = &line[at + 10..];
+        serde_json::Value::String(rest[..rest.find('"').expect("end")].to_owned())
+    });
+    match v {
+        serde_json::Value::String(s) => s,
+        v => v["author"].as_str().expect("author").to_owned(),
+    }
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    stderr: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(mut cmd: Command, stderr: PathBuf, js: bool) -> Server {
+        let err = std::fs::File::create(&stderr).expect("stderr file");
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(err)
+            .spawn()
+            .expect("server starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let mut server = Server {
+            child,
+            address: String::new(),
+            stderr,
+        };
+        let line = rx.recv_timeout(READY_LIMIT).unwrap_or_default();
+        assert!(
+            !line.trim().is_empty(),
+            "the server printed no address within {READY_LIMIT:?}; its stderr:\n{}",
+            server.log()
+        );
+        server.address = if js {
+            let v: serde_json::Value = serde_json::from_str(&line).expect("server.js ready line");
+            v["address"].as_str().expect("address").to_owned()
+        } else {
+            line.trim().to_owned()
+        };
+        server
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The JS server with these feeds, granting `master` every method.
+    fn js(dir: &Path, feeds: &[&str], master: &str) -> Server {
+        let mut cmd = Command::new("node");
+        cmd.current_dir(js_dir()).args([
+            "peer/server.js",
+            "--seed",
+            &"06".repeat(32),
+            "--master",
+            master,
+            "--max-seconds",
+            "300",
+        ]);
+        for f in feeds {
+            cmd.args(["--feed", f]);
+        }
+        Server::start(cmd, dir.join("js-server.err"), true)
+    }
+
+    /// `ssb serve` with these feeds.
+    fn ours(dir: &Path, secret: &str, feeds: &[&str]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssb"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret", secret]);
+        for f in feeds {
+            cmd.args(["--feed", f]);
+        }
+        Server::start(cmd, dir.join("ssb-serve.err"), false)
+    }
+
+    /// SIGTERM; the server must exit 0 within 15 s.
+    fn terminate(mut self) {
+        let pid = self.pid().to_string();
+        let k = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(k.success());
+        let start = Instant::now();
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                assert!(
+                    s.success(),
+                    "exit {s:?} after SIGTERM; stderr:\n{}",
+                    self.log()
+                );
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "still running 15 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Peak resident memory so far (`VmHWM`), in KiB.
+    fn peak_rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("/proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+}
+
+/// `{"key":…,"value":<line>,"timestamp":<number>}` with the key `ssb-feed` computes.
+fn assert_kvt(kvt: &str, line: &str, timestamp: Option<&str>) {
+    let id = ssb_feed::verify_message(line.as_bytes(), &ssb_feed::SignCap::None)
+        .expect("the JS message is valid")
+        .id()
+        .to_string();
+    let head = format!("{{\"key\":\"{id}\",\"value\":{line},\"timestamp\":");
+    let rest = kvt
+        .strip_prefix(&head)
+        .unwrap_or_else(|| panic!("not the KVT of\n{line}\n(key {id}):\n{kvt}"));
+    let ts = rest.strip_suffix('}').expect("ends with }");
+    assert!(ts.parse::<f64>().is_ok(), "timestamp {ts}");
+    if let Some(want) = timestamp {
+        assert_eq!(ts, want);
+    }
+}
+
+fn lines_of(v: &[String], from: usize, count: usize) -> Vec<&str> {
+    v.iter()
+        .skip(from)
+        .take(count)
+        .map(String::as_str)
+        .collect()
+}
+
+#[test]
+fn our_call_gets_exactly_the_js_servers_feed() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("call-js");
+    let (me_secret, me) = secret(&dir, "me", OUR_SEED);
+    let (feed_path, feed) = js_feed(&dir, 20);
+    let (odd_path, odd) = js_odd_feed(&dir);
+    let author = author_of(&feed[0]);
+    let odd_author = author_of(&odd[0]);
+    let server = Server::js(&dir, &[&feed_path, &odd_path], &me);
+    let addr = server.address.clone();
+    let call = |args: &[&str]| {
+        let mut a = vec!["call", addr.as_str()];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--secret", &me_secret]);
+        ssb(&a)
+    };
+
+    let r = call(&["whoami"]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let server_id = format!(
+        "@{}.ed25519",
+        addr.rsplit("shs:").next().expect("key in address")
+    );
+    assert_eq!(r.stdout, format!("{{\"id\":\"{server_id}\"}}\n"));
+
+    let r = call(&["manifest"]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let m: serde_json::Value = serde_json::from_str(&r.stdout).expect("manifest JSON");
+    assert_eq!(m["createHistoryStream"], "source");
+    assert_eq!(m["whoami"], "sync");
+
+    // keys: false gives the values, byte for byte what make-feed.js wrote.
+    for (who, lines) in [(&author, &feed), (&odd_author, &odd)] {
+        let q = format!("{{\"id\":\"{who}\",\"keys\":false}}");
+        let r = call(&["createHistoryStream", &q, "--source", "--verify"]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.lines(), lines_of(lines, 0, lines.len()));
+    }
+    // keys: true (the default) gives KVTs: the computed key, the value, a timestamp.
+    for (who, lines) in [(&author, &feed), (&odd_author, &odd)] {
+        let q = format!("{{\"id\":\"{who}\"}}");
+        let r = call(&["createHistoryStream", &q, "--source", "--verify"]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.lines().len(), lines.len());
+        for (kvt, line) in r.lines().iter().zip(lines) {
+            assert_kvt(kvt, line, None);
+        }
+    }
+    // seq (inclusive), limit, both.
+    for (opts, from, count) in [
+        ("\"seq\":5", 4, 16),
+        ("\"sequence\":5", 4, 16),
+        ("\"limit\":3", 0, 3),
+        ("\"seq\":5,\"limit\":2", 4, 2),
+        ("\"seq\":20", 19, 1),
+        ("\"seq\":21", 20, 0),
+    ] {
+        let q = format!("{{\"id\":\"{author}\",\"keys\":false,{opts}}}");
+        let r = call(&["createHistoryStream", &q, "--source", "--verify"]);
+        assert_eq!(r.code(), Some(0), "{opts}: {r:?}");
+        assert_eq!(r.lines(), lines_of(&feed, from, count), "{opts}");
+    }
+    // An unknown method: JS's error, exit 1.
+    let r = call(&["nope.x"]);
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "{\"error\":{\"name\":\"Error\",\"message\":\"no async:nope,x\"}}\n"
+    );
+    let r = call(&["nope", "[]", "--source"]);
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert!(r.stdout.contains("no source:nope"), "{r:?}");
+    drop(server);
+}
+
+#[test]
+fn the_js_client_gets_exactly_our_feed_from_ssb_serve() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("js-serve");
+    let (serve_secret, serve_id) = secret(&dir, "serve", SERVE_SEED);
+    let (feed_path, feed) = js_feed(&dir, 20);
+    let (odd_path, odd) = js_odd_feed(&dir);
+    let author = author_of(&feed[0]);
+    let odd_author = author_of(&odd[0]);
+    let server = Server::ours(&dir, &serve_secret, &[&feed_path, &odd_path]);
+    let client = |kind: &str, method: &str, args: &str| {
+        node(&[
+            "peer/client.js",
+            "--address",
+            &server.address,
+            kind,
+            method,
+            args,
+            "--seed",
+            OUR_SEED,
+        ])
+    };
+
+    let r = client("--async", "whoami", "[]");
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    assert_eq!(r.stdout, format!("{{\"id\":\"{serve_id}\"}}\n"));
+
+    for (who, lines) in [(&author, &feed), (&odd_author, &odd)] {
+        let q = format!("[{{\"id\":\"{who}\",\"keys\":false}}]");
+        let r = client("--source", "createHistoryStream", &q);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.lines(), lines_of(lines, 0, lines.len()));
+
+        let q = format!("[{{\"id\":\"{who}\"}}]");
+        let r = client("--source", "createHistoryStream", &q);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.lines().len(), lines.len());
+        for (kvt, line) in r.lines().iter().zip(lines.iter()) {
+            assert_kvt(kvt, line, None);
+        }
+    }
+    for (opts, from, count) in [
+        ("\"seq\":5", 4, 16),
+        ("\"limit\":3", 0, 3),
+        ("\"seq\":5,\"limit\":2", 4, 2),
+        ("\"seq\":30", 20, 0),
+    ] {
+        let q = format!("[{{\"id\":\"{author}\",\"keys\":false,{opts}}}]");
+        let r = client("--source", "createHistoryStream", &q);
+        assert_eq!(r.code(), Some(0), "{opts}: {r:?}");
+        assert_eq!(r.lines(), lines_of(&feed, from, count), "{opts}");
+    }
+    let r = client("--async", "nope.x", "[]");
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert_eq!(
+        r.stdout,
+        "{\"error\":{\"name\":\"Error\",\"message\":\"no async:nope,x\"}}\n"
+    );
+    let r = client("--source", "whoami", "[]");
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert!(r.stdout.contains("no source:whoami"), "{r:?}");
+    let r = client("--async", "blobs.createWants", "[]");
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert!(r.stdout.contains("no async:blobs,createWants"), "{r:?}");
+    server.terminate();
+}
+
+#[test]
+fn ssb_serve_serves_kvt_files_with_their_timestamps() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("kvt-serve");
+    let (serve_secret, _) = secret(&dir, "serve", SERVE_SEED);
+    let (_, odd) = js_odd_feed(&dir);
+    let author = author_of(&odd[0]);
+    // KVTs as a JS server stores them: key (computed by ssb-feed here, and checked again at
+    // startup), value, timestamp.
+    let kvts: Vec<String> = odd
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let id = ssb_feed::verify_message(line.as_bytes(), &ssb_feed::SignCap::None)
+                .expect("valid")
+                .id();
+            format!(
+                "{{\"key\":\"{id}\",\"value\":{line},\"timestamp\":{}.5}}",
+                1_700_000_100_000u64 + i as u64
+            )
+        })
+        .collect();
+    let path = dir.join("odd-kvt.jsonl");
+    std::fs::write(&path, kvts.join("\n") + "\n").expect("write");
+    let server = Server::ours(&dir, &serve_secret, &[path.to_str().expect("UTF-8")]);
+    let q = format!("[{{\"id\":\"{author}\"}}]");
+    let r = node(&[
+        "peer/client.js",
+        "--address",
+        &server.address,
+        "--source",
+        "createHistoryStream",
+        &q,
+        "--seed",
+        OUR_SEED,
+    ]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        kvts.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    // A KVT whose key is not the computed id is refused at startup, naming it.
+    let bad = kvts[1].replacen("\"key\":\"%", "\"key\":\"%A", 1);
+    let bad_path = dir.join("bad-kvt.jsonl");
+    std::fs::write(&bad_path, format!("{}\n{bad}\n", kvts[0])).expect("write");
+    let r = ssb(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--secret",
+        &serve_secret,
+        "--feed",
+        bad_path.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(r.code(), Some(2), "{r:?}");
+    assert!(
+        r.stderr.contains("item 1") && r.stderr.contains("key_mismatch"),
+        "{r:?}"
+    );
+    assert!(r.stdout.is_empty(), "{r:?}");
+    server.terminate();
+}
+
+/// `createHistoryStream` options, answered by `ssb serve` exactly as by the JS server (the
+/// same items, the same end or error), seen through our `ssb call`.
+#[test]
+fn history_options_are_answered_as_the_js_server_answers() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("history-options");
+    let (me_secret, me) = secret(&dir, "me", OUR_SEED);
+    let (serve_secret, _) = secret(&dir, "serve", SERVE_SEED);
+    let (feed_path, feed) = js_feed(&dir, 20);
+    let author = author_of(&feed[0]);
+    let js = Server::js(&dir, &[&feed_path], &me);
+    let ours = Server::ours(&dir, &serve_secret, &[&feed_path]);
+    let a = format!("\"id\":\"{author}\"");
+    let cases: Vec<String> = [
+        "{A}",
+        "{A,\"keys\":false}",
+        "{A,\"values\":false}",
+        "{A,\"keys\":false,\"values\":false}",
+        "{A,\"keys\":0,\"seq\":18}",
+        "{A,\"keys\":null,\"seq\":18}",
+        "{A,\"seq\":2.5,\"keys\":false}",
+        "{A,\"seq\":-3,\"limit\":2}",
+        "{A,\"seq\":1e300}",
+        "{A,\"seq\":\"\"}",
+        "{A,\"seq\":\"3\"}",
+        "{A,\"seq\":true}",
+        "{A,\"sequence\":4,\"seq\":9,\"limit\":2}",
+        "{A,\"sequence\":0,\"seq\":19}",
+        "{A,\"sequence\":false,\"seq\":19}",
+        "{A,\"sequence\":true,\"limit\":2}",
+        "{A,\"sequence\":\"3\"}",
+        "{A,\"sequence\":[5]}",
+        "{A,\"limit\":0}",
+        "{A,\"limit\":-1,\"seq\":19}",
+        "{A,\"limit\":1.5}",
+        "{A,\"limit\":-0.5}",
+        "{A,\"limit\":1e10,\"seq\":19}",
+        "{A,\"limit\":3e9,\"seq\":19}",
+        "{A,\"limit\":null,\"seq\":19}",
+        "{A,\"limit\":false,\"seq\":19}",
+        "{A,\"limit\":true}",
+        "{A,\"limit\":\"2\"}",
+        "{A,\"keys\":\"x\"}",
+        "{A,\"values\":\"x\"}",
+        "{A,\"live\":\"x\"}",
+        "{A,\"reverse\":true,\"seq\":19}",
+        "{A,\"live\":false,\"seq\":19}",
+        "{\"id\":\"@x\"}",
+        "{}",
+    ]
+    .iter()
+    .map(|c| format!("[{}]", c.replace("{A", &format!("{{{a}"))))
+    .chain(
+        [
+            "[]".to_string(),
+            "[null]".to_string(),
+            "[\"x\"]".to_string(),
+            "[5]".to_string(),
+            "[[1]]".to_string(),
+            format!("[\"{author}\"]"),
+            format!("[\"{author}\",19]"),
+            format!("[{{{a},\"seq\":19}},5]"),
+            format!("[{{\"id\":\"{me}\"}}]"),
+        ]
+        .into_iter(),
+    )
+    .collect();
+    let call = |addr: &str, args: &str| {
+        ssb(&[
+            "call",
+            addr,
+            "createHistoryStream",
+            args,
+            "--source",
+            "--secret",
+            &me_secret,
+            "--timeout",
+            "20",
+        ])
+    };
+    for args in &cases {
+        let j = call(&js.address, args);
+        let o = call(&ours.address, args);
+        // Timestamps are each server's receive times: compare everything but them.
+        let strip = |s: &str| -> String {
+            s.lines()
+                .map(|l| match l.rfind(",\"timestamp\":") {
+                    Some(i) if l.starts_with("{\"key\":") => format!("{}}}", &l[..i]),
+                    _ => l.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(j.code(), o.code(), "{args}\nJS: {j:?}\nours: {o:?}");
+        assert_eq!(
+            strip(&j.stdout),
+            strip(&o.stdout),
+            "{args}\nJS: {j:?}\nours: {o:?}"
+        );
+    }
+    eprintln!(
+        "{} createHistoryStream argument lists answered alike",
+        cases.len()
+    );
+    drop(js);
+    ours.terminate();
+}
+
+#[test]
+fn wrong_network_key_and_wrong_server_key_fail_cleanly_both_ways() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("wrong-keys");
+    let (me_secret, me) = secret(&dir, "me", OUR_SEED);
+    let (serve_secret, _) = secret(&dir, "serve", SERVE_SEED);
+    let js = Server::js(&dir, &[], &me);
+    let ours = Server::ours(&dir, &serve_secret, &[]);
+    let wrong_key = |addr: &str| {
+        let key = addr.rsplit("shs:").next().expect("key");
+        // Another real key (a point that converts to X25519): the server's hello is
+        // accepted, the client's authentication is for the wrong key.
+        let other = ssb_crypto::Keypair::from_seed(&[9; 32]).public();
+        addr.replace(key, &ssb_crypto::base64::encode(other.as_bytes()))
+    };
+
+    // Our client, the JS server.
+    let start = Instant::now();
+    let r = ssb(&[
+        "call",
+        &js.address,
+        "whoami",
+        "--secret",
+        &me_secret,
+        "--caps",
+        OTHER_NET,
+    ]);
+    assert_eq!(r.code(), Some(2), "{r:?}");
+    assert!(r.stderr.contains("without a goodbye"), "{r:?}");
+    let r = ssb(&[
+        "call",
+        &wrong_key(&js.address),
+        "whoami",
+        "--secret",
+        &me_secret,
+    ]);
+    assert_eq!(r.code(), Some(2), "{r:?}");
+    assert!(r.stderr.contains("without a goodbye"), "{r:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+
+    // The JS client, our server.
+    let client = |addr: &str, extra: &[&str]| {
+        let mut a = vec![
+            "peer/client.js",
+            "--address",
+            addr,
+            "--async",
+            "whoami",
+            "--seed",
+            OUR_SEED,
+            "--timeout-seconds",
+            "15",
+        ];
+        a.extend_from_slice(extra);
+        node(&a)
+    };
+    let r = client(&ours.address, &["--caps", OTHER_NET]);
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert!(r.stdout.contains("shs.client"), "{r:?}");
+    let r = client(&wrong_key(&ours.address), &[]);
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert!(r.stdout.contains("shs.client"), "{r:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(40),
+        "{:?}",
+        start.elapsed()
+    );
+
+    // Both servers are still fine, and ours logged the two refusals.
+    let r = ssb(&["call", &js.address, "whoami", "--secret", &me_secret]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let r = client(&ours.address, &[]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let log = ours.log();
+    assert!(log.contains("bad client hello"), "{log}");
+    assert!(log.contains("client authentication rejected"), "{log}");
+    drop(js);
+    ours.terminate();
+}
+
+#[test]
+fn conformance_peer_passes_against_the_js_server_and_ssb_serve() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("conformance");
+    let (me_secret, me) = secret(&dir, "me", OUR_SEED);
+    let (serve_secret, _) = secret(&dir, "serve", SERVE_SEED);
+    let (feed_path, feed) = js_feed(&dir, 12);
+    let author = author_of(&feed[0]);
+    let js = Server::js(&dir, &[&feed_path], &me);
+    let ours = Server::ours(&dir, &serve_secret, &[&feed_path]);
+    for (who, addr) in [("JS", &js.address), ("ours", &ours.address)] {
+        let r = ssb(&[
+            "conformance",
+            "--peer",
+            addr,
+            "--feed",
+            &author,
+            "--secret",
+            &me_secret,
+        ]);
+        assert_eq!(r.code(), Some(0), "{who}: {r:?}");
+        assert!(r.stdout.contains("\n17 passed, 0 failed\n"), "{who}: {r:?}");
+        assert!(!r.stdout.contains("FAIL"), "{who}: {r:?}");
+        assert!(
+            r.stdout.contains("PASS history: whole feed: 12 messages"),
+            "{who}: {r:?}"
+        );
+    }
+    // A wrong network key: the handshake itself fails, exit 2.
+    let r = ssb(&[
+        "conformance",
+        "--peer",
+        &js.address,
+        "--secret",
+        &me_secret,
+        "--caps",
+        OTHER_NET,
+    ]);
+    assert_eq!(r.code(), Some(2), "{r:?}");
+    assert!(r.stdout.starts_with("FAIL handshake"), "{r:?}");
+    drop(js);
+    ours.terminate();
+}
+
+#[test]
+fn many_clients_pull_a_feed_from_ssb_serve() {
+    if !have_node() {
+        return;
+    }
+    let clients: usize = std::env::var("SSB_INTEROP_CLIENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let dir = tmp("many");
+    let (me_secret, _) = secret(&dir, "me", OUR_SEED);
+    let (serve_secret, _) = secret(&dir, "serve", SERVE_SEED);
+    let (feed_path, feed) = js_feed(&dir, 2000);
+    let author = author_of(&feed[0]);
+    let feed_bytes: usize = feed.iter().map(|l| l.len() + 1).sum();
+    let server = Server::ours(&dir, &serve_secret, &[&feed_path]);
+    let idle_rss = server.peak_rss_kib();
+    let addr = net::parse_address(&server.address).expect("address");
+    let keys = net::load_keypair(Path::new(&me_secret)).expect("keys");
+    let feed = std::sync::Arc::new(feed);
+    // Every client connects first; the pulls start once all are connected, so the server
+    // holds them all at once.
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(clients));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(240);
+    let threads: Vec<_> = (0..clients)
+        .map(|i| {
+            let (addr, keys, feed, author) =
+                (addr.clone(), keys.clone(), feed.clone(), author.clone());
+            let barrier = barrier.clone();
+            std::thread::spawn(move || -> Result<(), String> {
+                let c = net::Client::connect(
+                    &addr,
+                    &keys,
+                    &ssb_crypto::NetworkKey::MAIN_NET,
+                    true,
+                    deadline,
+                );
+                barrier.wait();
+                let mut c = c.map_err(|e| format!("client {i}: {e}"))?;
+                let id = c
+                    .open(
+                        CallType::Source,
+                        &["createHistoryStream"],
+                        vec![serde_json::json!({ "id": author, "keys": false })],
+                    )
+                    .map_err(|e| format!("client {i}: {e}"))?;
+                let (items, end) = c
+                    .collect(id, 10_000, deadline)
+                    .map_err(|e| format!("client {i}: {e}"))?;
+                end.map_err(|e| format!("client {i}: stream ended with {e}"))?;
+                if items.len() != feed.len() {
+                    return Err(format!("client {i}: {} items", items.len()));
+                }
+                for (n, (item, line)) in items.iter().zip(feed.iter()).enumerate() {
+                    if *item != Body::RawJson(line.clone()) {
+                        return Err(format!("client {i}: item {n} differs: {item:?}"));
+                    }
+                }
+                c.close(deadline)
+                    .map_err(|e| format!("client {i}: close: {e}"))
+            })
+        })
+        .collect();
+    let results: Vec<Result<(), String>> = threads
+        .into_iter()
+        .map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err("client thread panicked".into()))
+        })
+        .collect();
+    let elapsed = start.elapsed();
+    let peak = server.peak_rss_kib();
+    let failures: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    eprintln!(
+        "{clients} clients x {} messages ({feed_bytes} bytes of JSON each): {:.2} s total, \
+         server peak RSS {:.1} MiB (before the clients: {:.1} MiB)",
+        feed.len(),
+        elapsed.as_secs_f64(),
+        peak as f64 / 1024.0,
+        idle_rss as f64 / 1024.0
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed: {failures:?}",
+        failures.len()
+    );
+    // Generous: the feed itself, plus well under 1 MiB per connection.
+    let bound_kib = 64 * 1024 + clients as u64 * 1024;
+    assert!(
+        peak < bound_kib,
+        "peak RSS {peak} KiB over the bound of {bound_kib} KiB"
+    );
+    server.terminate();
+}
