@@ -55,6 +55,7 @@ Exit status:
     version,
     after_help = AFTER_HELP,
     arg_required_else_help = true,
+    propagate_version = true,
     subcommand_required = true,
     max_term_width = 100
 )]

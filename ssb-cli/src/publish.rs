@@ -21,9 +21,10 @@
 //!    with one `write` in append mode, and `fsync`s the file (and, for a new file, its
 //!    directory) before printing the new id.
 //!
-//! A process killed at any moment therefore leaves either the file as it was, the file with
-//! the new line whole, or (only if the kernel or the disk stops mid-write) a torn last line
-//! that the next publish reports.
+//! A process killed at any moment therefore leaves the file as it was, with the new line
+//! whole, or with a prefix of it: a torn last line, which the next publish reports and never
+//! builds on. (Linux stops a write to a regular file between pages when the writer gets
+//! SIGKILL, and a machine crash can keep any prefix of unsynced data.)
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -245,7 +246,13 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
             }
             Some(last.state())
         }
-        Tail::Torn { .. } => unreachable!("repaired above"),
+        Tail::Torn { .. } => {
+            // Only if something that ignores the lock wrote to the file meanwhile.
+            return Err(CliError::input(format!(
+                "{feed} still ends in an incomplete line after --repair; is another program \
+                 writing to it?"
+            )));
+        }
     };
     let timestamp = match args.timestamp {
         Some(t) => t,

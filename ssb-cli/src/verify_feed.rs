@@ -1,4 +1,5 @@
-//! `ssb verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [FILE|-]`
+//! `ssb verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [--quiet]
+//! [FILE|-]`
 //!
 //! Streams a JSON array or JSON lines of message values and/or KVTs, validates them exactly
 //! as JS `ssb-validate` would (many interleaved authors; each author's first message must
@@ -44,8 +45,7 @@ pub(crate) struct Args {
     #[arg(long, value_name = "B64", value_parser = crate::values::hmac_key)]
     hmac_key: Option<HmacKey>,
     /// Print one JSON object per item, in input order: {"index":0,"key":"%…","author":"@…",
-    /// "sequence":1,"valid":true} or {"index":1,…,"valid":false,"error":"<code>",
-    /// "message":"<text>"}
+    /// "sequence":1,"valid":true} or {"index":1,…,"valid":false,"error":CODE,"message":TEXT}
     #[arg(long)]
     json: bool,
     /// Accept feeds that start after sequence 1: an author's first message is checked on

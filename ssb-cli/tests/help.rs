@@ -53,11 +53,27 @@ fn top_level_help_lists_every_command_and_the_exit_statuses() {
 }
 
 #[test]
-fn version() {
+fn version_for_ssb_and_every_command() {
+    let v = env!("CARGO_PKG_VERSION");
     for flag in ["--version", "-V"] {
         let out = ssb(&[flag], None);
         assert_eq!(out.status.code(), Some(0));
-        assert_eq!(stdout(&out), format!("ssb {}\n", env!("CARGO_PKG_VERSION")));
+        assert_eq!(stdout(&out), format!("ssb {v}\n"));
+    }
+    let all = COMMANDS
+        .iter()
+        .map(|c| vec![*c])
+        .chain(NESTED.iter().map(|n| n.to_vec()));
+    for cmd in all {
+        let mut args = cmd.clone();
+        args.push("--version");
+        let out = ssb(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert_eq!(
+            stdout(&out),
+            format!("ssb-{} {v}\n", cmd.join("-")),
+            "{args:?}"
+        );
     }
 }
 
