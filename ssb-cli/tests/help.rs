@@ -134,7 +134,10 @@ fn help_shows_the_documented_flags() {
             &["boxstream"],
             &["<seal|open>", "--key <HEX>", "--nonce <HEX>"],
         ),
-        (&["private-box", "seal"], &["--to <@ID[,@ID...]>", "--max <N>"]),
+        (
+            &["private-box", "seal"],
+            &["--to <@ID[,@ID...]>", "--max <N>"],
+        ),
         (&["private-box", "open"], &["--secret <FILE>", "--max <N>"]),
         (
             &["verify-feed"],

@@ -112,11 +112,7 @@ fn check(input: &[u8], node: &str) -> Result<(), String> {
 
 /// Node's hex, for messages (what is not hex shows as empty).
 fn unhex(s: &str) -> Vec<u8> {
-    let mut out = vec![0; s.len() / 2];
-    match ssb_crypto::hex::decode_into(s, &mut out) {
-        Ok(()) => out,
-        Err(_) => Vec::new(),
-    }
+    ssb_crypto::hex::decode_vec(s).unwrap_or_default()
 }
 
 #[test]

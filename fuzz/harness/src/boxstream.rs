@@ -285,7 +285,6 @@ fn run_in_place(wire: &[u8], step: usize) -> Vec<Seen> {
                         Frame::Goodbye => seen.push(Seen::Goodbye),
                     }
                     start += consumed;
-                    need = 0;
                 }
                 Ok(InPlace::Ended) => return seen,
                 Err(e) => {

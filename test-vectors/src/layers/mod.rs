@@ -51,9 +51,7 @@ pub(crate) fn hex_array<const N: usize>(input: &Value, name: &str) -> Result<[u8
 
 /// Hex of any (even) length, decoded with the workspace's one hex implementation.
 pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = vec![0; s.len() / 2];
-    ssb_crypto::hex::decode_into(s, &mut out).ok()?;
-    Some(out)
+    ssb_crypto::hex::decode_vec(s).ok()
 }
 
 /// Lowercase hex.
