@@ -9,10 +9,7 @@ use ssb_boxstream::{
 
 fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    ssb_crypto::hex::decode_vec(&s).unwrap()
 }
 
 const KEY: [u8; 32] = [7; 32];

@@ -9,42 +9,53 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, MAX_BODY_LEN, MAX_FRAME_LEN};
+use zeroize::Zeroizing;
 
-use crate::args::{Args, CliError};
+use crate::error::CliError;
+use crate::values::hex;
 
-pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
-    let mode = args
-        .next_positional()
-        .ok_or_else(|| CliError::usage("boxstream: expected `seal` or `open`"))?;
-    let key = args
-        .option("key")?
-        .ok_or_else(|| CliError::usage("boxstream: --key HEX is required"))?;
-    let nonce = args
-        .option("nonce")?
-        .ok_or_else(|| CliError::usage("boxstream: --nonce HEX is required"))?;
-    args.finish()?;
-    let key = zeroize::Zeroizing::new(
-        ssb_crypto::hex::decode_array::<32>(&key)
-            .map_err(|e| CliError::usage(format!("--key: {e}")))?,
-    );
-    let nonce = ssb_crypto::hex::decode_array::<24>(&nonce)
-        .map_err(|e| CliError::usage(format!("--nonce: {e}")))?;
+/// Box-stream framing from stdin to stdout
+///
+/// `seal` cuts stdin into frames of at most 4096 bytes (whole frames however the pipe
+/// delivers them, so the output is deterministic) and ends with a goodbye. `open` writes
+/// the plaintext; a bad MAC, an oversized body or a missing goodbye (possible truncation)
+/// exits 1 with a message.
+#[derive(clap::Args)]
+#[command(override_usage = "ssb boxstream <seal|open> --key <HEX> --nonce <HEX>")]
+pub(crate) struct Args {
+    /// Encrypt (seal) or decrypt (open)
+    #[arg(value_name = "MODE")]
+    mode: Mode,
+    /// The 32-byte secretbox key
+    #[arg(long, value_name = "HEX", value_parser = hex::<32>)]
+    key: Zeroizing<[u8; 32]>,
+    /// The 24-byte starting nonce
+    #[arg(long, value_name = "HEX", value_parser = hex::<24>)]
+    nonce: Zeroizing<[u8; 24]>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Mode {
+    /// Plaintext in, box-stream out
+    Seal,
+    /// Box-stream in, plaintext out
+    Open,
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();
-    match mode.as_str() {
-        "seal" => seal(
-            Encryptor::new(*key, nonce),
+    match args.mode {
+        Mode::Seal => seal(
+            Encryptor::new(*args.key, *args.nonce),
             &mut stdin.lock(),
             &mut stdout.lock(),
         ),
-        "open" => open(
-            Decryptor::new(*key, nonce),
+        Mode::Open => open(
+            Decryptor::new(*args.key, *args.nonce),
             &mut stdin.lock(),
             &mut stdout.lock(),
         ),
-        other => Err(CliError::usage(format!(
-            "boxstream: expected `seal` or `open`, got `{other}`"
-        ))),
     }
 }
 

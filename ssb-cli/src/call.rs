@@ -28,43 +28,116 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use ssb_crypto::FeedId;
+use ssb_crypto::{FeedId, Keypair, NetShs, NetworkKey};
 use ssb_feed::{Kvt, SignCap, Validator};
 use ssb_legacy_json::Value;
 use ssb_muxrpc::{Body, CallError, CallType, RemoteError, StreamItem};
 
-use crate::net::{self, Client, NetError};
+use crate::error::CliError;
+use crate::net::{Client, NetError};
 
-/// The default `--timeout`: the whole call, connecting to goodbye.
-pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// The default `--timeout` in seconds: the whole call, connecting to goodbye.
+pub(crate) const DEFAULT_TIMEOUT_SECS: &str = "60";
 /// The longest the goodbye may take once the answer is in.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The options of `ssb call`.
+/// Call one muxrpc method on any SSB peer
+///
+/// Connects to ADDRESS with the secret handshake as --secret, calls METHOD (async, or a
+/// source with --source), prints the result and says goodbye. The async result is one line
+/// of JSON; a source gives one line per item; each is written as JS
+/// JSON.stringify(JSON.parse(body)) would (lone surrogates and number spellings kept). A
+/// remote error prints {"error":{"name":…,"message":…}} (after any items) and exits 1.
+///
+/// --verify validates a source's items with ssb-feed as they arrive: message values or
+/// KVTs (a KVT's key must be the computed id), in order per author (the first of each
+/// author on its own, as a stream may start past sequence 1), and for createHistoryStream
+/// all by the id asked for. The first invalid item is named on stderr, exit 1.
+///
+/// Exit status: 0 success, 1 a remote error or an invalid message, 2 usage, connection or
+/// timeout errors.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The peer's multiserver address, net:HOST:PORT~shs:KEY (of a ;-separated list, the
+    /// first net+shs one)
+    #[arg(value_name = "ADDRESS", value_parser = crate::values::multiserver_address)]
+    address: NetShs,
+    /// The method, dotted for a nested one (blobs.has)
+    #[arg(value_name = "METHOD", value_parser = method_name)]
+    method: String,
+    /// The arguments: a JSON array is the argument list, any other JSON value the only
+    /// argument ('{"id":"@…"}' is '[{"id":"@…"}]') [default: none]
+    #[arg(value_name = "ARGS_JSON", value_parser = json_args, allow_hyphen_values = true)]
+    args: Option<JsonArgs>,
+    /// Call METHOD as a source stream (default: async)
+    #[arg(long)]
+    source: bool,
+    /// Validate the source's items as messages with ssb-feed (exit 1 at the first invalid)
+    #[arg(long, requires = "source")]
+    verify: bool,
+    /// Our secret file [default: ~/.ssb/secret]
+    #[arg(long, value_name = "FILE")]
+    secret: Option<PathBuf>,
+    /// The network key (caps.shs), base64 or 64 hex digits [default: the main network]
+    #[arg(long, value_name = "B64", value_parser = crate::values::network_key)]
+    caps: Option<NetworkKey>,
+    /// Give up after this many seconds (connecting, the call and the goodbye)
+    #[arg(long, value_name = "SECONDS", value_parser = crate::values::seconds, default_value = DEFAULT_TIMEOUT_SECS)]
+    timeout: Duration,
+}
+
+/// `ARGS_JSON`, parsed.
 #[derive(Debug, Clone)]
+pub(crate) struct JsonArgs(Vec<serde_json::Value>);
+
+fn json_args(text: &str) -> Result<JsonArgs, String> {
+    parse_args(Some(text)).map(JsonArgs)
+}
+
+fn method_name(text: &str) -> Result<String, String> {
+    if text.split('.').any(str::is_empty) {
+        return Err("a method name has no empty parts (a, a.b)".into());
+    }
+    Ok(text.to_owned())
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
+    let path = crate::secret::path(args.secret.as_deref())?;
+    let keys = crate::secret::load(&path)?;
+    execute(&CallOptions {
+        address: args.address,
+        method: args.method.split('.').map(str::to_owned).collect(),
+        args: args.args.map(|a| a.0).unwrap_or_default(),
+        source: args.source,
+        verify: args.verify,
+        keys,
+        net: args.caps.unwrap_or(NetworkKey::MAIN_NET),
+        timeout: args.timeout,
+    })
+}
+
+/// What `ssb call` does, as typed values.
 pub(crate) struct CallOptions {
-    /// The peer's multiserver address.
-    pub(crate) address: String,
-    /// The method, dotted.
-    pub(crate) method: String,
-    /// `ARGS_JSON`, if given.
-    pub(crate) args: Option<String>,
+    /// The peer.
+    pub(crate) address: NetShs,
+    /// The method's path (`["blobs", "has"]`).
+    pub(crate) method: Vec<String>,
+    /// The argument list.
+    pub(crate) args: Vec<serde_json::Value>,
     /// Call as a source.
     pub(crate) source: bool,
     /// Validate the items as messages.
     pub(crate) verify: bool,
-    /// Our secret file.
-    pub(crate) secret: PathBuf,
-    /// `--caps`, main net if `None`.
-    pub(crate) caps: Option<String>,
+    /// Our identity.
+    pub(crate) keys: Keypair,
+    /// The network key.
+    pub(crate) net: NetworkKey,
     /// The deadline of the whole call.
     pub(crate) timeout: Duration,
 }
 
 /// How the call failed, with its exit status.
 enum Failure {
-    /// Exit 2.
-    Usage(String),
     /// Exit 2.
     Net(NetError),
     /// Exit 1: the peer's error (printed as JSON too).
@@ -198,60 +271,42 @@ fn describe(v: &Value) -> (Option<String>, Option<String>) {
     (key, seq)
 }
 
-/// `ssb call`.
-pub(crate) fn run(opts: &CallOptions) -> ExitCode {
+/// Runs the call; prints the result, or the remote error and why an item is invalid
+/// (exit 1). Connection failures are errors (exit 2).
+pub(crate) fn execute(opts: &CallOptions) -> Result<ExitCode, CliError> {
     match call(opts) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Usage(e)) => {
-            eprintln!("ssb call: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Net(e)) => {
-            eprintln!("ssb call: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Output(e)) => {
-            eprintln!("ssb call: cannot write output: {e}");
-            ExitCode::from(2)
-        }
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(Failure::Net(e)) => Err(CliError::input(e.to_string())),
+        Err(Failure::Output(e)) => Err(CliError::input(format!("cannot write output: {e}"))),
         Err(Failure::Remote(e)) => {
             println!("{}", error_line(&e));
             eprintln!("ssb call: remote error: {e}");
-            ExitCode::from(1)
+            Ok(ExitCode::from(1))
         }
         Err(Failure::Invalid(e)) => {
             eprintln!("ssb call: invalid: {e}");
-            ExitCode::from(1)
+            Ok(ExitCode::from(1))
         }
     }
 }
 
 fn call(opts: &CallOptions) -> Result<(), Failure> {
     let deadline = Instant::now() + opts.timeout;
-    let addr = net::parse_address(&opts.address).map_err(|e| Failure::Usage(e.to_string()))?;
-    let name: Vec<&str> = opts.method.split('.').collect();
-    if name.iter().any(|p| p.is_empty()) {
-        return Err(Failure::Usage(format!("bad METHOD {:?}", opts.method)));
-    }
-    let args = parse_args(opts.args.as_deref()).map_err(Failure::Usage)?;
-    if opts.verify && !opts.source {
-        return Err(Failure::Usage("--verify needs --source".into()));
-    }
-    let author = (opts.method == "createHistoryStream")
+    let name: Vec<&str> = opts.method.iter().map(String::as_str).collect();
+    let author = (name == ["createHistoryStream"])
         .then(|| {
-            args.first()
+            opts.args
+                .first()
                 .and_then(|a| a.get("id"))
                 .and_then(serde_json::Value::as_str)
                 .and_then(|s| s.parse::<FeedId>().ok())
         })
         .flatten();
-    let keys = net::load_keypair(&opts.secret).map_err(Failure::Usage)?;
-    let net_key = net::network_key(opts.caps.as_deref()).map_err(Failure::Usage)?;
-    let mut client = Client::connect(&addr, &keys, &net_key, true, deadline)?;
+    let mut client = Client::connect(&opts.address, &opts.keys, &opts.net, true, deadline)?;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = if opts.source {
-        let id = client.open(CallType::Source, &name, args)?;
+        let id = client.open(CallType::Source, &name, opts.args.clone())?;
         let mut verifier = opts.verify.then(|| Verifier::new(author));
         loop {
             match client.next_item(id, deadline)? {
@@ -273,7 +328,7 @@ fn call(opts: &CallOptions) -> Result<(), Failure> {
             }
         }
     } else {
-        match client.call_async(&name, args, deadline)? {
+        match client.call_async(&name, opts.args.clone(), deadline)? {
             Ok(body) => {
                 let line = body_line(&body).map_err(Failure::Invalid)?;
                 writeln!(out, "{line}")?;

@@ -1,82 +1,139 @@
 //! `ssb`: the command-line tool of this workspace, and the blocking `std` executor that drives
 //! its Sans-IO crates.
 //!
-//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification),
-//! 2 for usage, input and I/O errors (always one line on stderr naming the problem).
+//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification,
+//! invalid JSON), 2 for usage, input and I/O errors (always one line on stderr naming the
+//! problem; usage errors add a pointer to `--help`).
+//!
+//! # Adding a command
+//!
+//! One module per command. The module has a `#[derive(clap::Args)] pub(crate) struct Args`
+//! whose doc comment is the command's help (first line: the summary in `ssb --help`; the
+//! rest: `ssb COMMAND --help`), and `pub(crate) fn run(args: Args) -> Result<ExitCode,
+//! CliError>`. Then add one variant to [`Command`] (its name, in kebab case, is the
+//! command's name) and one arm to [`Command::run`]. Completions, `ssb help COMMAND` and
+//! usage errors follow from the clap definitions. Parse arguments with value parsers
+//! (`values.rs`) so that a bad value is a usage error before the command runs; read input
+//! through `input::Source` so that `FILE` and `-` (stdin) behave the same everywhere.
 
 use std::process::ExitCode;
 
-mod args;
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+
 mod boxstream;
 mod call;
+mod canonical;
+mod completions;
 mod conformance;
-mod keys;
+mod error;
+mod id;
+mod input;
+mod keygen;
+mod msg_id;
 mod net;
-mod net_dispatch;
 mod peer_conformance;
 mod private_box;
+mod publish;
+mod secret;
 mod serve;
 mod shs1;
+mod values;
 mod verify_feed;
 
-use args::{Args, CliError};
+use error::CliError;
 
-const USAGE: &str = "\
-usage: ssb <command> [options]
+/// What `ssb --help` says after the list of commands.
+const AFTER_HELP: &str = "\
+The default secret file is ~/.ssb/secret, as in JS. Commands that read input read FILE, or \
+stdin when FILE is absent or `-`.
 
-commands:
-  conformance [--vectors DIR]          run the test vectors through the Rust stack
-  conformance --peer ADDRESS [--feed @ID] [--secret FILE] [--caps B64]
-                                       live checks against any SSB server
-  call ADDRESS METHOD [ARGS_JSON] [--source] [--verify] [--secret FILE] [--caps B64]
-       [--timeout SECONDS]             one muxrpc call (ARGS_JSON: an array is the argument
-                                       list, any other value the single argument)
-  serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]...
-                                       serve feeds over SHS + muxrpc until SIGTERM
-  keygen [--seed HEX] [--secret FILE]  write a new secret file (never overwrites)
-  id [--secret FILE]                   print the feed id of a secret file
-  shs1 server K_HEX SERVER_SK_HEX SERVER_PK_HEX [--ephemeral-secret HEX]
-  shs1 client K_HEX SERVER_PK_HEX [--ephemeral-secret HEX] [--keypair-seed HEX]
-                                       one secret handshake over stdin/stdout (shs1-test)
-  boxstream seal|open --key HEX --nonce HEX
-                                       box-stream framing from stdin to stdout
-  private-box seal --to @ID[,@ID...] [--max N]
-                                       seal stdin to 1..7 (or N) recipients: <base64>.box
-  private-box open [--secret FILE] [--max N]
-                                       open a box from stdin (exit 1: not for this key)
-  verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [FILE|-]
-                                       validate messages / KVTs exactly as JS ssb-validate
-  help                                 this text
+Exit status:
+  0  success
+  1  a check failed (conformance, verify-feed, shs1, boxstream open, input that is not JSON),
+     or a call got a remote error or an invalid message
+  2  usage, input or I/O error (one line on stderr naming the problem)";
 
-The default secret file is ~/.ssb/secret, as in JS.";
+/// The Secure Scuttlebutt tools of ssb-rs: conformance vectors, keys, canonical JSON,
+/// message ids, feeds, secret handshake and box-stream, calling and serving peers.
+#[derive(Parser)]
+#[command(
+    name = "ssb",
+    version,
+    after_help = AFTER_HELP,
+    arg_required_else_help = true,
+    propagate_version = true,
+    subcommand_required = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The commands. Each variant's help is the doc comment of its module's `Args`.
+#[derive(Subcommand)]
+enum Command {
+    Conformance(conformance::Args),
+    Keygen(keygen::Args),
+    Id(id::Args),
+    Canonical(canonical::Args),
+    MsgId(msg_id::Args),
+    Publish(publish::Args),
+    VerifyFeed(verify_feed::Args),
+    Shs1(shs1::Args),
+    Boxstream(boxstream::Args),
+    PrivateBox(private_box::Args),
+    Call(call::Args),
+    Serve(serve::Args),
+    Completions(completions::Args),
+}
+
+impl Command {
+    fn run(self) -> Result<ExitCode, CliError> {
+        match self {
+            Self::Conformance(a) => conformance::run(a),
+            Self::Keygen(a) => keygen::run(a),
+            Self::Id(a) => id::run(a),
+            Self::Canonical(a) => canonical::run(a),
+            Self::MsgId(a) => msg_id::run(a),
+            Self::Publish(a) => publish::run(a),
+            Self::VerifyFeed(a) => verify_feed::run(a),
+            Self::Shs1(a) => shs1::run(a),
+            Self::Boxstream(a) => boxstream::run(a),
+            Self::PrivateBox(a) => private_box::run(a),
+            Self::Call(a) => call::run(a),
+            Self::Serve(a) => serve::run(a),
+            Self::Completions(a) => completions::run(a),
+        }
+    }
+}
+
+/// The whole command-line definition (for completions).
+pub(crate) fn cli_definition() -> clap::Command {
+    Cli::command()
+}
 
 fn main() -> ExitCode {
-    let mut args = Args::from_env();
-    let result = match args.next_positional().as_deref() {
-        Some("conformance") => net_dispatch::conformance(args),
-        Some("call") => net_dispatch::call(args),
-        Some("serve") => net_dispatch::serve(args),
-        Some("keygen") => keys::keygen(args),
-        Some("id") => keys::id(args),
-        Some("shs1") => shs1::run(args),
-        Some("boxstream") => boxstream::run(args),
-        Some("private-box") => private_box::run(args),
-        Some("verify-feed") => verify_feed::run(args),
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(other) => Err(CliError::usage(format!("unknown command `{other}`"))),
-        None => Err(CliError::usage("missing command")),
-    };
-    match result {
+    // clap prints help and version on stdout (exit 0) and usage errors on stderr (exit 2).
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let name = matches.subcommand_name().unwrap_or_default().to_owned();
+    match cli.command.run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ssb: {e}");
+            eprintln!("ssb {name}: {e}");
             if e.is_usage() {
-                eprintln!("{USAGE}");
+                eprintln!("For more information, try 'ssb {name} --help'.");
             }
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_definition_is_consistent() {
+        super::cli_definition().debug_assert();
     }
 }

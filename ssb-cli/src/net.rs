@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ssb_connection::{Connection, ConnectionError, Event};
@@ -124,34 +123,6 @@ pub(crate) fn address_of(addr: SocketAddr, key: PublicKey) -> String {
         seed: None,
     }
     .to_string()
-}
-
-/// Reads a secret file (`ssb-keys` JSON) of at most the size a secret file can have.
-pub(crate) fn load_keypair(path: &Path) -> Result<Keypair, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if meta.len() > ssb_crypto::secret_file::MAX_SECRET_FILE_LEN as u64 {
-        return Err(format!(
-            "{}: not a secret file ({} bytes)",
-            path.display(),
-            meta.len()
-        ));
-    }
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-    );
-    ssb_crypto::parse_secret_file(&text).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// `--caps`: the network key as base64 (or 64 hex digits); the main network by default.
-pub(crate) fn network_key(caps: Option<&str>) -> Result<NetworkKey, String> {
-    match caps {
-        None => Ok(NetworkKey::MAIN_NET),
-        Some(t) => t
-            .parse()
-            .map_err(|e| format!("--caps: {e} (give base64 of 32 bytes, as caps.shs)")),
-    }
 }
 
 /// Connects to the address's host and port, trying each resolved address until `deadline`.
@@ -559,12 +530,4 @@ impl Client {
             }
         }
     }
-}
-
-/// `~/.ssb/secret`, as JS (`ssb-config`, `ssb-keys`) uses.
-pub(crate) fn default_secret_path() -> Result<std::path::PathBuf, String> {
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| "HOME is not set; pass --secret FILE".to_string())?;
-    Ok(std::path::PathBuf::from(home).join(".ssb").join("secret"))
 }

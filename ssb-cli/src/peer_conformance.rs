@@ -29,13 +29,12 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use rand_core::RngCore;
 use ssb_connection::Connection;
-use ssb_crypto::{FeedId, Keypair, NetworkKey, PublicKey};
+use ssb_crypto::{FeedId, Keypair, NetShs, NetworkKey, PublicKey};
 use ssb_legacy_json::Value;
 use ssb_muxrpc::{Body, CallError, CallType, RemoteError, StreamItem};
 
@@ -49,17 +48,16 @@ pub(crate) const MAX_FEED_ITEMS: usize = 1_000_000;
 /// How long a refused connection may stay open before the server is said not to close it.
 pub(crate) const REFUSAL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The options of `ssb conformance --peer`.
-#[derive(Debug, Clone)]
+/// What `ssb conformance --peer` checks, as typed values.
 pub(crate) struct PeerOptions {
-    /// The server's multiserver address.
-    pub(crate) address: String,
+    /// The server.
+    pub(crate) address: NetShs,
     /// The feed to check `createHistoryStream` with (the server's own if `None`).
-    pub(crate) feed: Option<String>,
-    /// Our secret file.
-    pub(crate) secret: PathBuf,
-    /// `--caps`, main net if `None`.
-    pub(crate) caps: Option<String>,
+    pub(crate) feed: Option<FeedId>,
+    /// Our identity.
+    pub(crate) keys: Keypair,
+    /// The network key.
+    pub(crate) net: NetworkKey,
 }
 
 /// The checks' lines and counts.
@@ -87,29 +85,13 @@ impl Report {
     }
 }
 
-/// `ssb conformance --peer`.
+/// Runs the suite and prints it; exit 0 when all passed, 1 when a check failed, 2 when
+/// the handshake failed.
 pub(crate) fn run(opts: &PeerOptions) -> ExitCode {
-    let setup = || -> Result<_, String> {
-        let addr = net::parse_address(&opts.address).map_err(|e| e.to_string())?;
-        let keys = net::load_keypair(&opts.secret)?;
-        let net_key = net::network_key(opts.caps.as_deref())?;
-        let feed = opts
-            .feed
-            .as_deref()
-            .map(|f| f.parse::<FeedId>().map_err(|e| format!("--feed {f}: {e}")))
-            .transpose()?;
-        Ok((addr, keys, net_key, feed))
-    };
-    let (addr, keys, net_key, feed) = match setup() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ssb conformance: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let (addr, keys, net_key, feed) = (&opts.address, &opts.keys, &opts.net, opts.feed);
     let mut report = Report::default();
     let deadline = Instant::now() + CHECK_TIMEOUT;
-    let mut client = match Client::connect(&addr, &keys, &net_key, true, deadline) {
+    let mut client = match Client::connect(addr, keys, net_key, true, deadline) {
         Ok(c) => c,
         Err(e) => {
             report.check("handshake", Err(e.to_string()));
@@ -135,7 +117,7 @@ pub(crate) fn run(opts: &PeerOptions) -> ExitCode {
             .map(|()| "both goodbyes, the connection closed cleanly".into())
             .map_err(|e| e.to_string()),
     );
-    refusal_checks(&addr, &keys, &net_key, &mut report);
+    refusal_checks(addr, keys, net_key, &mut report);
     println!("{} passed, {} failed", report.passed, report.failed);
     if report.failed == 0 {
         ExitCode::SUCCESS

@@ -11,39 +11,65 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use ssb_crypto::{FeedId, Keypair, parse_secret_file};
+use ssb_crypto::FeedId;
 use ssb_private_box::{BOX_SUFFIX, MaxRecipients};
 
-use crate::args::{Args, CliError};
+use crate::error::CliError;
 
 /// The most stdin `seal` and `open` read (a feed message is at most 8192 UTF-16 units;
 /// this leaves room for any other use of boxes while bounding memory).
 const MAX_INPUT_LEN: usize = 16 * 1024 * 1024;
 
-pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
-    let mode = args
-        .next_positional()
-        .ok_or_else(|| CliError::usage("private-box: expected `seal` or `open`"))?;
-    match mode.as_str() {
-        "seal" => seal(args),
-        "open" => open(args),
-        other => Err(CliError::usage(format!(
-            "private-box: expected `seal` or `open`, got `{other}`"
-        ))),
+/// Private boxes (private-box, as `ssb-keys` box/unbox uses it) from stdin to stdout
+///
+/// `seal` encrypts stdin (any bytes) to the recipients with fresh random secrets and prints
+/// `<base64>.box` and a newline. `open` reads a box as text (`<base64>.box` or bare base64)
+/// and writes the plaintext; exit 1 when the box is not for this key, 2 for malformed input.
+#[derive(clap::Args)]
+#[command(subcommand_required = true, arg_required_else_help = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    mode: Mode,
+}
+
+#[derive(clap::Subcommand)]
+enum Mode {
+    Seal(SealArgs),
+    Open(OpenArgs),
+}
+
+/// Seal stdin to 1..=max recipients
+#[derive(clap::Args)]
+struct SealArgs {
+    /// The recipients' feed ids, comma-separated
+    #[arg(long, value_name = "@ID[,@ID...]", required = true)]
+    to: String,
+    /// The recipient limit agreed with the readers (1 to 255)
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u8).range(1..))]
+    max: u8,
+}
+
+/// Open a box from stdin with the secret key
+#[derive(clap::Args)]
+struct OpenArgs {
+    /// The secret file [default: ~/.ssb/secret]
+    #[arg(long, value_name = "FILE")]
+    secret: Option<PathBuf>,
+    /// The recipient limit agreed with the sender; a reader tries max + 1 slots, as JS does
+    #[arg(long, value_name = "N", default_value_t = 7, value_parser = clap::value_parser!(u8).range(1..))]
+    max: u8,
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
+    match args.mode {
+        Mode::Seal(a) => seal(a),
+        Mode::Open(a) => open(a),
     }
 }
 
-fn max_option(args: &mut Args) -> Result<MaxRecipients, CliError> {
-    match args.option("max")? {
-        None => Ok(MaxRecipients::DEFAULT),
-        Some(text) => text
-            .parse::<u8>()
-            .ok()
-            .and_then(MaxRecipients::new)
-            .ok_or_else(|| {
-                CliError::usage(format!("--max: `{text}` is not a number from 1 to 255"))
-            }),
-    }
+fn max_recipients(n: u8) -> Result<MaxRecipients, CliError> {
+    MaxRecipients::new(n)
+        .ok_or_else(|| CliError::usage(format!("--max: `{n}` is not a number from 1 to 255")))
 }
 
 fn read_stdin() -> Result<Vec<u8>, CliError> {
@@ -68,12 +94,9 @@ fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
         .map_err(|e| CliError::input(format!("private-box: writing stdout: {e}")))
 }
 
-fn seal(mut args: Args) -> Result<ExitCode, CliError> {
-    let to = args
-        .option("to")?
-        .ok_or_else(|| CliError::usage("private-box seal: --to @ID[,@ID...] is required"))?;
-    let max = max_option(&mut args)?;
-    args.finish()?;
+fn seal(args: SealArgs) -> Result<ExitCode, CliError> {
+    let SealArgs { to, max } = args;
+    let max = max_recipients(max)?;
     let recipients = to
         .split(',')
         .map(|id| {
@@ -95,37 +118,9 @@ fn seal(mut args: Args) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `~/.ssb/secret` unless `--secret FILE` (as `ssb id`).
-fn secret_path(args: &mut Args) -> Result<PathBuf, CliError> {
-    if let Some(p) = args.option("secret")? {
-        return Ok(PathBuf::from(p));
-    }
-    let home = std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| CliError::input("HOME is not set; pass --secret FILE"))?;
-    Ok(PathBuf::from(home).join(".ssb").join("secret"))
-}
-
-fn read_keypair(path: &PathBuf) -> Result<Keypair, CliError> {
-    let cannot =
-        |e: std::io::Error| CliError::input(format!("cannot read {}: {e}", path.display()));
-    let meta = std::fs::metadata(path).map_err(cannot)?;
-    if meta.len() > ssb_crypto::secret_file::MAX_SECRET_FILE_LEN as u64 {
-        return Err(CliError::input(format!(
-            "{}: not a secret file ({} bytes)",
-            path.display(),
-            meta.len()
-        )));
-    }
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(cannot)?);
-    parse_secret_file(&text).map_err(|e| CliError::input(format!("{}: {e}", path.display())))
-}
-
-fn open(mut args: Args) -> Result<ExitCode, CliError> {
-    let path = secret_path(&mut args)?;
-    let max = max_option(&mut args)?;
-    args.finish()?;
-    let keys = read_keypair(&path)?;
+fn open(args: OpenArgs) -> Result<ExitCode, CliError> {
+    let max = max_recipients(args.max)?;
+    let keys = crate::secret::load(&crate::secret::path(args.secret.as_deref())?)?;
     let input = read_stdin()?;
     let text = std::str::from_utf8(&input)
         .map_err(|_| CliError::input("private-box open: the box text is not UTF-8"))?

@@ -78,6 +78,7 @@ use ssb_muxrpc::{
     Body, CallType, Event as Rpc, LocalError, RemoteError, Request, RequestId, StreamItem,
 };
 
+use crate::error::CliError;
 use crate::net::{self, Link, NetError, Next};
 
 /// Connections served at once; more are closed as soon as they are accepted.
@@ -101,15 +102,56 @@ const ACCEPT_POLL: Duration = Duration::from_millis(10);
 /// How long a connection thread waits for input before looking at its timers.
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
-/// The options of `ssb serve`.
-#[derive(Debug, Clone)]
+/// Serve feeds to SSB peers until SIGTERM
+///
+/// Listens on HOST:PORT (port 0: any free port), prints its multiserver address
+/// (net:HOST:PORT~shs:KEY) as one line on stdout, and answers every peer on the network key:
+/// manifest, whoami, createHistoryStream (as ssb-db 20 answers it: id, seq/sequence
+/// inclusive, limit, keys, values; live: true ends at the current end), gossip.ping,
+/// blobs.createWants and blobs.changes; other methods get JS's `no <type>:<name>` error.
+/// Messages go out byte for byte as JS JSON.stringify writes them.
+///
+/// Each --feed is JSON lines or a JSON array of message values or KVTs, validated at
+/// startup with ssb-feed (every author from sequence 1, a KVT's key its computed id); an
+/// invalid message stops the server before it listens (exit 2). SIGTERM or SIGINT says
+/// goodbye to every peer and exits 0.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// Where to listen, HOST:PORT
+    #[arg(long, value_name = "HOST:PORT")]
+    listen: String,
+    /// The server's secret file [default: ~/.ssb/secret]
+    #[arg(long, value_name = "FILE")]
+    secret: Option<PathBuf>,
+    /// The network key (caps.shs), base64 or 64 hex digits [default: the main network]
+    #[arg(long, value_name = "B64", value_parser = crate::values::network_key)]
+    caps: Option<NetworkKey>,
+    /// A feed file to serve (repeatable)
+    #[arg(long = "feed", value_name = "FILE")]
+    feeds: Vec<PathBuf>,
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
+    let path = crate::secret::path(args.secret.as_deref())?;
+    let keys = crate::secret::load(&path)?;
+    serve(&ServeOptions {
+        listen: args.listen,
+        keys,
+        net: args.caps.unwrap_or(NetworkKey::MAIN_NET),
+        feeds: args.feeds,
+    })
+    .map_err(CliError::input)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `ssb serve` does, as typed values.
 pub(crate) struct ServeOptions {
-    /// `HOST:PORT` to listen on (port 0: any free port; the printed address says which).
+    /// `HOST:PORT` to listen on.
     pub(crate) listen: String,
-    /// The server's secret file (`~/.ssb/secret` if `None`).
-    pub(crate) secret: PathBuf,
-    /// `--caps`: the network key (base64), main net if `None`.
-    pub(crate) caps: Option<String>,
+    /// The server's identity.
+    pub(crate) keys: Keypair,
+    /// The network key.
+    pub(crate) net: NetworkKey,
     /// Feed files to serve.
     pub(crate) feeds: Vec<PathBuf>,
 }
@@ -211,20 +253,8 @@ struct Shared {
     active: AtomicUsize,
 }
 
-/// `ssb serve`. Prints its address, serves until SIGTERM/SIGINT.
-pub(crate) fn run(opts: &ServeOptions) -> ExitCode {
-    match serve(opts) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("ssb serve: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn serve(opts: &ServeOptions) -> Result<(), String> {
-    let keys = net::load_keypair(&opts.secret)?;
-    let net = net::network_key(opts.caps.as_deref())?;
+/// Loads the feeds, listens, prints the address and serves until SIGTERM/SIGINT.
+pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
     let store = Store::load(&opts.feeds)?;
     let shutdown = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
@@ -240,11 +270,11 @@ fn serve(opts: &ServeOptions) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("listener: {e}"))?;
     let shared = Arc::new(Shared {
-        net,
+        net: opts.net.clone(),
         store,
         shutdown,
         active: AtomicUsize::new(0),
-        keys,
+        keys: opts.keys.clone(),
     });
     {
         let mut out = std::io::stdout().lock();

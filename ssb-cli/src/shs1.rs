@@ -18,62 +18,96 @@ use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey, PublicKey};
 use ssb_handshake::{Event, Handshake, MAX_MESSAGE_LEN};
 use zeroize::Zeroizing;
 
-use crate::args::{Args, CliError};
+use crate::error::CliError;
+use crate::values::hex;
 
-fn hex_arg<const N: usize>(name: &str, text: &str) -> Result<Zeroizing<[u8; N]>, CliError> {
-    ssb_crypto::hex::decode_array::<N>(text)
-        .map(Zeroizing::new)
-        .map_err(|e| CliError::usage(format!("{name}: {e}")))
+/// One secret handshake over stdin/stdout (the shs1-test protocol)
+///
+/// Writes the handshake messages to stdout as they are produced, then the 112-byte outcome
+/// (send key, send nonce, receive key, receive nonce) and exits 0. On a message that fails
+/// a check it writes nothing more, says why on stderr and exits 1. The server authorizes
+/// every client.
+#[derive(clap::Args)]
+#[command(subcommand_required = true, arg_required_else_help = true)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    role: Role,
 }
 
-fn ephemeral(args: &mut Args) -> Result<CurveSecretKey, CliError> {
-    Ok(match args.option("ephemeral-secret")? {
-        Some(h) => CurveSecretKey::from_bytes(*hex_arg::<32>("--ephemeral-secret", &h)?),
+#[derive(clap::Subcommand)]
+enum Role {
+    Server(ServerArgs),
+    Client(ClientArgs),
+}
+
+/// Answer one handshake as the server
+#[derive(clap::Args)]
+struct ServerArgs {
+    /// The 32-byte network key
+    #[arg(value_name = "K_HEX", value_parser = hex::<32>)]
+    net_key: Zeroizing<[u8; 32]>,
+    /// The server's 64-byte libsodium secret key (seed then public key)
+    #[arg(value_name = "SERVER_SK_HEX", value_parser = hex::<64>)]
+    server_sk: Zeroizing<[u8; 64]>,
+    /// The server's 32-byte public key
+    #[arg(value_name = "SERVER_PK_HEX", value_parser = hex::<32>)]
+    server_pk: Zeroizing<[u8; 32]>,
+    /// The server's 32-byte ephemeral X25519 secret [default: from the OS RNG]
+    #[arg(long, value_name = "HEX", value_parser = hex::<32>)]
+    ephemeral_secret: Option<Zeroizing<[u8; 32]>>,
+}
+
+/// Start one handshake as the client
+#[derive(clap::Args)]
+struct ClientArgs {
+    /// The 32-byte network key
+    #[arg(value_name = "K_HEX", value_parser = hex::<32>)]
+    net_key: Zeroizing<[u8; 32]>,
+    /// The server's 32-byte public key
+    #[arg(value_name = "SERVER_PK_HEX", value_parser = hex::<32>)]
+    server_pk: Zeroizing<[u8; 32]>,
+    /// The client's 32-byte ephemeral X25519 secret [default: from the OS RNG]
+    #[arg(long, value_name = "HEX", value_parser = hex::<32>)]
+    ephemeral_secret: Option<Zeroizing<[u8; 32]>>,
+    /// The client's 32-byte ed25519 seed [default: a new key pair from the OS RNG]
+    #[arg(long, value_name = "HEX", value_parser = hex::<32>)]
+    keypair_seed: Option<Zeroizing<[u8; 32]>>,
+}
+
+fn ephemeral(secret: Option<Zeroizing<[u8; 32]>>) -> CurveSecretKey {
+    match secret {
+        Some(s) => CurveSecretKey::from_bytes(*s),
         None => CurveSecretKey::generate(&mut rand_core::OsRng),
-    })
+    }
 }
 
-pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
-    let role = args
-        .next_positional()
-        .ok_or_else(|| CliError::usage("shs1: expected `server` or `client`"))?;
-    let eph = ephemeral(&mut args)?;
-    let hs = match role.as_str() {
-        "server" => {
-            let pos = args.positionals()?;
-            let [k, sk, pk] = pos.as_slice() else {
-                return Err(CliError::usage(
-                    "shs1 server: expected K_HEX SERVER_SK_HEX SERVER_PK_HEX",
-                ));
-            };
-            let net = NetworkKey(*hex_arg::<32>("K_HEX", k)?);
-            let keypair = Keypair::from_libsodium_secret(&*hex_arg::<64>("SERVER_SK_HEX", sk)?)
+pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
+    let hs = match args.role {
+        Role::Server(a) => {
+            let keypair = Keypair::from_libsodium_secret(&a.server_sk)
                 .map_err(|e| CliError::usage(format!("SERVER_SK_HEX: {e}")))?;
-            if keypair.public() != PublicKey(*hex_arg::<32>("SERVER_PK_HEX", pk)?) {
+            if keypair.public() != PublicKey(*a.server_pk) {
                 return Err(CliError::usage(
                     "SERVER_PK_HEX is not the key of SERVER_SK_HEX",
                 ));
             }
-            Handshake::server(net, &keypair, eph)
+            Handshake::server(
+                NetworkKey(*a.net_key),
+                &keypair,
+                ephemeral(a.ephemeral_secret),
+            )
         }
-        "client" => {
-            let seed = args.option("keypair-seed")?;
-            let pos = args.positionals()?;
-            let [k, pk] = pos.as_slice() else {
-                return Err(CliError::usage("shs1 client: expected K_HEX SERVER_PK_HEX"));
-            };
-            let net = NetworkKey(*hex_arg::<32>("K_HEX", k)?);
-            let server_pk = PublicKey(*hex_arg::<32>("SERVER_PK_HEX", pk)?);
-            let keypair = match seed {
-                Some(h) => Keypair::from_seed(&*hex_arg::<32>("--keypair-seed", &h)?),
+        Role::Client(a) => {
+            let keypair = match a.keypair_seed {
+                Some(seed) => Keypair::from_seed(&seed),
                 None => Keypair::generate(&mut rand_core::OsRng),
             };
-            Handshake::client(net, &keypair, server_pk, eph)
-        }
-        other => {
-            return Err(CliError::usage(format!(
-                "shs1: expected `server` or `client`, got `{other}`"
-            )));
+            Handshake::client(
+                NetworkKey(*a.net_key),
+                &keypair,
+                PublicKey(*a.server_pk),
+                ephemeral(a.ephemeral_secret),
+            )
         }
     };
     let stdin = std::io::stdin();

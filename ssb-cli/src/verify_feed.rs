@@ -1,4 +1,5 @@
-//! `ssb verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [FILE|-]`
+//! `ssb verify-feed [--hmac-key B64] [--json] [--partial] [--format auto|array|jsonl] [--quiet]
+//! [FILE|-]`
 //!
 //! Streams a JSON array or JSON lines of message values and/or KVTs, validates them exactly
 //! as JS `ssb-validate` would (many interleaved authors; each author's first message must
@@ -14,14 +15,64 @@
 //! [`MAX_SIGNED_BYTES`](ssb_feed::MAX_SIGNED_BYTES) per thread (validation never writes a
 //! hostile message's whole signing encoding), and one feed state per author.
 
-use std::fs::File;
-use std::io::{self, BufWriter, ErrorKind, Read, Write};
+use std::io::{self, BufWriter, ErrorKind, IsTerminal as _, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-use ssb_feed::{FeedError, FeedReader, Framing, Item, SignCap, Validator, validate_feeds};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Map, Value as Json};
+use ssb_feed::{FeedError, FeedReader, Framing, HmacKey, Item, SignCap, Validator, validate_feeds};
 use ssb_legacy_json::Value;
 
-use crate::args::{Args, CliError};
+use crate::error::CliError;
+use crate::input::Source;
+
+/// Validate messages / KVTs exactly as JS ssb-validate
+///
+/// Reads a JSON array or JSON lines (auto-detected) of message values and/or KVTs
+/// ({key, value, timestamp?}; a key that is not the computed id is invalid), any number of
+/// interleaved authors, streaming (memory grows with authors, not messages). Each author's
+/// first message must be sequence 1 unless --partial. Prints a summary and the first
+/// failures on stdout (or, with --json, one line per item); exits 1 if any item is invalid.
+/// Malformed items are reported as invalid (`json`), never abort the run.
+///
+/// On a terminal, progress (messages, rate) is shown on stderr while it runs; the run ends
+/// with one summary line on stderr (time and rate), unless --quiet.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The network's HMAC signing key (caps.sign; absent on the main network)
+    #[arg(long, value_name = "B64", value_parser = crate::values::hmac_key)]
+    hmac_key: Option<HmacKey>,
+    /// Print one JSON object per item, in input order: {"index":0,"key":"%…","author":"@…",
+    /// "sequence":1,"valid":true} or {"index":1,…,"valid":false,"error":CODE,"message":TEXT}
+    #[arg(long)]
+    json: bool,
+    /// Accept feeds that start after sequence 1: an author's first message is checked on
+    /// its own and becomes that author's state
+    #[arg(long)]
+    partial: bool,
+    /// How the input is framed
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = Format::Auto)]
+    format: Format,
+    /// Nothing on stderr but errors (no progress, no summary line)
+    #[arg(long, short)]
+    quiet: bool,
+    /// The feed; stdin when absent or `-`
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+/// `--format`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// A JSON array if the input starts with `[`, JSON lines otherwise
+    Auto,
+    /// One JSON array of items
+    Array,
+    /// One item per line
+    Jsonl,
+}
 
 /// Items validated together (in parallel); with [`CHUNK_BYTES`], bounds memory.
 const CHUNK: usize = 4096;
@@ -44,6 +95,8 @@ struct Items<R> {
     start: usize,
     end: usize,
     eof: bool,
+    /// Bytes of the input handed to the reader so far.
+    consumed: u64,
 }
 
 impl<R: Read> Items<R> {
@@ -55,6 +108,7 @@ impl<R: Read> Items<R> {
             start: 0,
             end: 0,
             eof: false,
+            consumed: 0,
         }
     }
 
@@ -87,6 +141,7 @@ impl<R: Read> Items<R> {
                 .reader
                 .push(self.buf.get(self.start..self.end).unwrap_or_default());
             self.start += used;
+            self.consumed = self.consumed.saturating_add(used as u64);
         }
     }
 }
@@ -126,45 +181,128 @@ fn seen(item: Option<&Item>) -> Seen {
     }
 }
 
-fn json_string(s: &str) -> String {
-    Value::from(s).to_compact_string()
+/// A message's number field as JSON: an integer when it is one (as JS prints it), else the
+/// double (`null` for the infinities, as `JSON.stringify`).
+fn json_number(q: f64) -> Json {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if q.fract() == 0.0 && q.abs() < EXACT {
+        // In range and integral: the conversion is exact (and -0 prints as 0, as in JS).
+        Json::from(q as i64)
+    } else {
+        serde_json::Number::from_f64(q).map_or(Json::Null, Json::Number)
+    }
 }
 
-pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
-    let hmac = args.option("hmac-key")?;
-    let json = args.switch("json");
-    let partial = args.switch("partial");
-    let format = args.option("format")?;
-    let files = args.positionals()?;
-    if files.len() > 1 {
-        return Err(CliError::usage(
-            "verify-feed takes one FILE (or - for stdin)",
+/// The `--json` line of a valid item.
+fn valid_line(index: usize, m: &ssb_feed::Message) -> Map<String, Json> {
+    let mut o = Map::new();
+    o.insert("index".into(), Json::from(index));
+    o.insert("key".into(), Json::from(m.id().to_string()));
+    o.insert("author".into(), Json::from(m.author().to_string()));
+    o.insert("sequence".into(), Json::from(m.sequence()));
+    o.insert("valid".into(), Json::Bool(true));
+    o
+}
+
+/// The `--json` line of an invalid item: what can still be read of it, and why.
+fn invalid_line(index: usize, item: Option<&Item>, e: &FeedError) -> Map<String, Json> {
+    let s = seen(item);
+    let mut o = Map::new();
+    o.insert("index".into(), Json::from(index));
+    if let Some(k) = s.key {
+        o.insert("key".into(), Json::from(k));
+    }
+    if let Some(a) = s.author {
+        o.insert("author".into(), Json::from(a));
+    }
+    if let Some(q) = s.sequence {
+        o.insert("sequence".into(), json_number(q));
+    }
+    o.insert("valid".into(), Json::Bool(false));
+    o.insert("error".into(), Json::from(e.code()));
+    o.insert("message".into(), Json::from(e.to_string()));
+    o
+}
+
+/// Progress on stderr: drawn only on a terminal, and only once a run has lasted
+/// [`PROGRESS_AFTER`] (small inputs finish without a flash of progress).
+struct Progress {
+    bar: ProgressBar,
+    enabled: bool,
+    shown: bool,
+    start: Instant,
+}
+
+/// How long a run goes before progress is drawn.
+const PROGRESS_AFTER: Duration = Duration::from_millis(300);
+
+impl Progress {
+    fn new(total_bytes: Option<u64>, enabled: bool) -> Self {
+        let bar = match total_bytes {
+            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::hidden())
+                .with_style(
+                    ProgressStyle::with_template(
+                        "{spinner} [{bar:30}] {bytes}/{total_bytes} {msg} (eta {eta})",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+                ),
+            None => ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(
+                ProgressStyle::with_template("{spinner} {bytes} {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ),
+        };
+        Self {
+            bar,
+            enabled,
+            shown: false,
+            start: Instant::now(),
+        }
+    }
+
+    fn update(&mut self, bytes: u64, items: usize) {
+        if !self.enabled {
+            return;
+        }
+        let elapsed = self.start.elapsed();
+        if !self.shown && elapsed >= PROGRESS_AFTER {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(100));
+            self.shown = true;
+        }
+        self.bar.set_position(bytes);
+        self.bar.set_message(format!(
+            "{items} items, {:.0} items/s",
+            rate(items, elapsed)
         ));
     }
-    let cap = match hmac {
-        None => SignCap::None,
-        Some(k) => SignCap::Hmac(k.parse().map_err(|e| {
-            CliError::input(format!("--hmac-key: not canonical base64 of 32 bytes: {e}"))
-        })?),
-    };
-    let framing = match format.as_deref() {
-        None | Some("auto") => Framing::Auto,
-        Some("array") => Framing::Array,
-        Some("jsonl") => Framing::Lines,
-        Some(other) => {
-            return Err(CliError::usage(format!(
-                "unknown --format `{other}` (auto, array, jsonl)"
-            )));
+
+    fn finish(&self) {
+        if self.shown {
+            self.bar.finish_and_clear();
         }
+    }
+}
+
+fn rate(items: usize, elapsed: Duration) -> f64 {
+    let secs = elapsed.as_secs_f64();
+    if secs > 0.0 { items as f64 / secs } else { 0.0 }
+}
+
+pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
+    let cap = args.hmac_key.map_or(SignCap::None, SignCap::Hmac);
+    let framing = match args.format {
+        Format::Auto => Framing::Auto,
+        Format::Array => Framing::Array,
+        Format::Jsonl => Framing::Lines,
     };
-    let path = files.first().map(String::as_str).unwrap_or("-");
-    let input: Box<dyn Read> = if path == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(File::open(path).map_err(|e| CliError::input(format!("cannot read {path}: {e}")))?)
-    };
-    let io_err = |e: io::Error| CliError::input(format!("cannot read {path}: {e}"));
+    let json = args.json;
+    let source = Source::from_arg(args.file.as_deref());
+    let (input, total_bytes) = source.open()?;
+    let name = source.name();
+    let io_err = |e: io::Error| CliError::input(format!("cannot read {name}: {e}"));
     let mut items = Items::new(input, framing);
+    let mut progress = Progress::new(total_bytes, !args.quiet && io::stderr().is_terminal());
 
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
@@ -189,46 +327,20 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
         }
         // Kept only to describe invalid items in --json output.
         let copies: Vec<Item> = if json { chunk.clone() } else { Vec::new() };
-        let results = validate_feeds(&mut validator, chunk, partial);
+        let results = validate_feeds(&mut validator, chunk, args.partial);
         for (j, r) in results.iter().enumerate() {
             let index = total + j;
             match r {
                 Ok(m) => {
                     valid += 1;
                     if json {
-                        writeln!(
-                            out,
-                            "{{\"index\":{index},\"key\":{},\"author\":{},\"sequence\":{},\"valid\":true}}",
-                            json_string(&m.id().to_string()),
-                            json_string(&m.author().to_string()),
-                            m.sequence()
-                        )
-                        .map_err(write_err)?;
+                        write_json(&mut out, valid_line(index, m))?;
                     }
                 }
                 Err(e) => {
                     failed += 1;
                     if json {
-                        let s = seen(copies.get(j));
-                        let mut line = format!("{{\"index\":{index}");
-                        if let Some(k) = &s.key {
-                            line.push_str(&format!(",\"key\":{}", json_string(k)));
-                        }
-                        if let Some(a) = &s.author {
-                            line.push_str(&format!(",\"author\":{}", json_string(a)));
-                        }
-                        if let Some(q) = s.sequence {
-                            line.push_str(&format!(
-                                ",\"sequence\":{}",
-                                Value::Number(q).to_compact_string()
-                            ));
-                        }
-                        line.push_str(&format!(
-                            ",\"valid\":false,\"error\":{},\"message\":{}}}",
-                            json_string(e.code()),
-                            json_string(&e.to_string())
-                        ));
-                        writeln!(out, "{line}").map_err(write_err)?;
+                        write_json(&mut out, invalid_line(index, copies.get(j), e))?;
                     } else if failures.len() < 10 {
                         failures.push(format!("  item {index}: {} ({})", e.code(), e));
                     }
@@ -236,7 +348,9 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
             }
         }
         total += results.len();
+        progress.update(items.consumed, total);
     }
+    progress.finish();
     if !json {
         writeln!(
             out,
@@ -252,11 +366,28 @@ pub(crate) fn run(mut args: Args) -> Result<ExitCode, CliError> {
         }
     }
     out.flush().map_err(write_err)?;
+    if !args.quiet {
+        let elapsed = progress.start.elapsed();
+        eprintln!(
+            "ssb verify-feed: {total} items ({valid} valid, {failed} invalid, {} authors) in \
+             {:.2} s, {:.0} items/s",
+            validator.authors(),
+            elapsed.as_secs_f64(),
+            rate(total, elapsed)
+        );
+    }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+fn write_json(out: &mut impl Write, line: Map<String, Json>) -> Result<(), CliError> {
+    serde_json::to_writer(&mut *out, &Json::Object(line))
+        .map_err(io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .map_err(write_err)
 }
 
 fn write_err(e: io::Error) -> CliError {

@@ -314,18 +314,25 @@ fn usage_connection_and_timeout_errors_exit_2() {
     };
     let refused = format!("net:127.0.0.1:{closed}~shs:{key}");
     for (args, what) in [
-        (vec!["call", "not-an-address", "whoami"], "bad address"),
-        (vec!["call", &refused], "call needs ADDRESS and METHOD"),
+        (
+            vec!["call", "not-an-address", "whoami"],
+            "invalid value 'not-an-address' for '<ADDRESS>'",
+        ),
+        (vec!["call", &refused], "<METHOD>"),
         (
             vec!["call", &refused, "whoami", "{"],
             "ARGS_JSON is not JSON",
         ),
-        (vec!["call", &refused, "a..b"], "bad METHOD"),
+        (vec!["call", &refused, "a..b"], "no empty parts"),
+        (vec!["call", &refused, "whoami", "--verify"], "--source"),
         (
-            vec!["call", &refused, "whoami", "--verify"],
-            "--verify needs --source",
+            vec!["call", &refused, "whoami", "--caps", "nope"],
+            "'--caps <B64>'",
         ),
-        (vec!["call", &refused, "whoami", "--caps", "nope"], "--caps"),
+        (
+            vec!["call", &refused, "whoami", "--timeout", "0"],
+            "'--timeout <SECONDS>'",
+        ),
         (vec!["call", &refused, "whoami"], "cannot connect"),
     ] {
         let mut a = args.clone();

@@ -1,31 +1,11 @@
 //! End-to-end tests of the `ssb` binary: exit codes, output shapes, streaming input.
 
-use std::io::Write;
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn ssb(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ssb runs");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(bytes) = stdin {
-        input.write_all(bytes).expect("write stdin");
-    }
-    drop(input);
-    child.wait_with_output().expect("ssb exits")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ssb-cli-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use common::{ssb, tmp};
 
 /// The interleaved 5-author feed of the committed vectors (JS-generated, all valid).
 fn vector_feed() -> (Vec<String>, Vec<String>) {
@@ -346,10 +326,9 @@ fn boxstream_seal_matches_pull_box_stream_and_open_inverts_it() {
     let file: serde_json::Value =
         serde_json::from_slice(&std::fs::read(path).expect("vectors")).expect("JSON");
     let hex = |s: &str| -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-            .collect()
+        let mut v = vec![0; s.len() / 2];
+        ssb_crypto::hex::decode_into(s, &mut v).expect("hex");
+        v
     };
     let mut checked = 0;
     for case in file["cases"].as_array().expect("cases") {
@@ -392,4 +371,89 @@ fn boxstream_seal_matches_pull_box_stream_and_open_inverts_it() {
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} single-chunk vectors");
+}
+
+#[test]
+fn verify_feed_ends_with_one_summary_line_on_stderr_unless_quiet() {
+    let (msgs, ids) = vector_feed();
+    let jsonl: String = msgs.iter().map(|m| compact(m) + "\n").collect();
+    for args in [&["verify-feed"][..], &["verify-feed", "--json"]] {
+        let out = ssb(args, Some(jsonl.as_bytes()));
+        assert_eq!(out.status.code(), Some(0));
+        // Not a terminal: no progress, only the summary line.
+        let err = String::from_utf8(out.stderr).expect("UTF-8");
+        assert_eq!(err.lines().count(), 1, "{err:?}");
+        let n = ids.len();
+        assert!(
+            err.starts_with(&format!(
+                "ssb verify-feed: {n} items ({n} valid, 0 invalid, 5 authors) in "
+            )) && err.trim_end().ends_with(" items/s"),
+            "{err}"
+        );
+    }
+    for quiet in ["--quiet", "-q"] {
+        let out = ssb(&["verify-feed", quiet], Some(jsonl.as_bytes()));
+        assert_eq!(out.status.code(), Some(0));
+        assert!(out.stderr.is_empty(), "{quiet}");
+        assert!(!out.stdout.is_empty(), "{quiet} silences stderr only");
+    }
+}
+
+/// `--json` lines are serde_json output; numbers of invalid items are printed as JS would
+/// (integers without a fraction, -0 as 0, infinities as null).
+#[test]
+fn verify_feed_json_prints_odd_sequences_as_js_numbers() {
+    let author = "@6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=.ed25519";
+    let input: String = ["1.5", "-0", "1e400", "3", "\"x\""]
+        .iter()
+        .map(|q| format!("{{\"author\":\"{author}\",\"sequence\":{q}}}\n"))
+        .collect();
+    let out = ssb(&["verify-feed", "--json", "-q"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 5);
+    for (line, want) in lines.iter().zip([
+        "\"sequence\":1.5,",
+        "\"sequence\":0,",
+        "\"sequence\":null,",
+        "\"sequence\":3,",
+        "\"valid\":false",
+    ]) {
+        assert!(line.contains(want), "{line} lacks {want}");
+        assert!(line.starts_with("{\"index\":"), "field order: {line}");
+    }
+    assert!(!lines[4].contains("sequence"));
+}
+
+/// On a terminal (a pty from `script`), a run that lasts shows progress on stderr.
+#[cfg(target_os = "linux")]
+#[test]
+fn verify_feed_shows_progress_on_a_terminal() {
+    let (msgs, _) = vector_feed();
+    let dir = tmp("progress");
+    let feed = dir.join("feed.jsonl");
+    // Enough messages to last past the 300 ms before progress is drawn.
+    let one: String = msgs.iter().map(|m| compact(m) + "\n").collect();
+    let mut big = String::new();
+    while big.len() < 12 * 1024 * 1024 {
+        big.push_str(&one);
+    }
+    std::fs::write(&feed, &big).expect("write");
+    let cmd = format!(
+        "{} verify-feed --partial {} > /dev/null",
+        env!("CARGO_BIN_EXE_ssb"),
+        feed.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qfec", &cmd, "/dev/null"])
+        .output()
+        .expect("util-linux `script` (Debian: bsdutils) runs, to give ssb a terminal");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains(" items, ") && screen.contains("MiB"),
+        "{screen}"
+    );
+    assert!(screen.contains("ssb verify-feed: "), "{screen}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

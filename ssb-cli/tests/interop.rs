@@ -846,7 +846,8 @@ fn many_clients_pull_a_feed_from_ssb_serve() {
     let server = Server::ours(&dir, &serve_secret, &[&feed_path]);
     let idle_rss = server.peak_rss_kib();
     let addr = net::parse_address(&server.address).expect("address");
-    let keys = net::load_keypair(Path::new(&me_secret)).expect("keys");
+    let keys = ssb_crypto::parse_secret_file(&std::fs::read_to_string(&me_secret).expect("secret"))
+        .expect("keys");
     let feed = std::sync::Arc::new(feed);
     // Every client connects first; the pulls start once all are connected, so the server
     // holds them all at once.

@@ -347,6 +347,29 @@ impl Connection {
         Self::server(net_key, keypair, CurveSecretKey::generate(rng), config)
     }
 
+    /// A connection whose handshake was done elsewhere (by an [`ssb_handshake::Handshake`]
+    /// the caller drove, or a recorded session): open from the start, with no
+    /// [`Event::Connected`]. The outcome's keys must be this side's (`send` for what it writes).
+    pub fn from_outcome(outcome: &HandshakeOutcome, config: Config) -> Self {
+        let (encryptor, decryptor) = channel(outcome);
+        let endpoint = Endpoint::new(config.rpc.clone());
+        Self {
+            phase: Phase::Open(Box::new(Open {
+                peer: outcome.peer,
+                encryptor,
+                decryptor,
+                endpoint,
+                pending: Vec::new(),
+                goodbye_sent: false,
+                peer_done: false,
+            })),
+            config,
+            connected: None,
+            authenticate: None,
+            closed_event: false,
+        }
+    }
+
     /// The peer's long-term key, once known (the client knows it from the start; a server
     /// after the client proved it).
     pub fn peer(&self) -> Option<PublicKey> {

@@ -50,6 +50,19 @@ pub fn decode_into(text: &str, out: &mut [u8]) -> Result<(), HexError> {
     Ok(())
 }
 
+/// Decodes hex of any even length.
+pub fn decode_vec(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {
+    if text.len() % 2 != 0 {
+        return Err(HexError::WrongLength {
+            expected: text.len().saturating_add(1),
+            found: text.len(),
+        });
+    }
+    let mut out = alloc::vec![0u8; text.len() / 2];
+    decode_into(text, &mut out)?;
+    Ok(out)
+}
+
 /// Decodes exactly `N` bytes.
 pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
     let mut out = [0u8; N];

@@ -9,7 +9,7 @@ use ssb_crypto::{CurveSecretKey, Keypair};
 
 /// The text forms of `bytes` that a leaking `Debug` could contain.
 fn forms(bytes: &[u8]) -> Vec<String> {
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = ssb_crypto::hex::encode(bytes);
     let b64 = ssb_crypto::base64::encode(bytes);
     let url = b64.replace('+', "-").replace('/', "_");
     let dec = |sep: &str| {

@@ -6,7 +6,7 @@ use ssb_crypto::{InviteSeed, Multiaddress, NetShs, NetworkKey, base64};
 /// the decimal array `[a, b, …]` that a derived `Debug` of a byte array prints (also the
 /// first eight bytes alone, which catches a truncated dump).
 fn leaks(debug: &str, secret: &[u8]) -> Option<String> {
-    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = ssb_crypto::hex::encode(secret);
     let decimal = format!("{secret:?}");
     let decimal_head = format!("{:?}", &secret[..8]);
     let decimal_head = decimal_head.trim_end_matches(']');

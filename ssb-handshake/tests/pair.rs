@@ -10,10 +10,7 @@ use ssb_handshake::{
 
 fn unhex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    ssb_crypto::hex::decode_vec(&s).unwrap()
 }
 
 fn arr<const N: usize>(s: &str) -> [u8; N] {
@@ -443,7 +440,7 @@ fn random_keys_agree_and_debug_hides_secrets() {
         let squeezed: String = dbg.chars().filter(|ch| !ch.is_whitespace()).collect();
         for key in [&c.send.key, &c.recv.key] {
             for piece in [&key[..], &key[..8], &key[8..16], &key[16..24], &key[24..]] {
-                let hex: String = piece.iter().map(|b| format!("{b:02x}")).collect();
+                let hex = ssb_crypto::hex::encode(piece);
                 let b64 = ssb_crypto::base64::encode(piece);
                 let dec: Vec<String> = piece.iter().map(u8::to_string).collect();
                 let hexlist: Vec<String> = piece.iter().map(|b| format!("{b:x}")).collect();

@@ -27,10 +27,7 @@ fn data_path() -> PathBuf {
 
 fn unhex(v: &Value) -> Vec<u8> {
     let s = v.as_str().expect("hex string");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    ssb_crypto::hex::decode_vec(s).expect("hex")
 }
 
 fn arr<const N: usize>(v: &Value) -> [u8; N] {

@@ -24,19 +24,10 @@ use std::time::Instant;
 
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use ssb_crypto::hex::encode as hex;
 use ssb_legacy_json::{MAX_DEPTH, legacy_sha256, parse, parse_strict, utf16_len};
 
 const BATCH: usize = 20_000;
-
-fn hex(bytes: &[u8]) -> String {
-    const H: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(H[usize::from(b >> 4)]));
-        s.push(char::from(H[usize::from(b & 15)]));
-    }
-    s
-}
 
 fn env_num(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|v| {
@@ -119,10 +110,9 @@ fn check(input: &[u8], node: &str) -> Result<(), String> {
     }
 }
 
+/// Node's hex, for messages (what is not hex shows as empty).
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .filter_map(|i| u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect()
+    ssb_crypto::hex::decode_vec(s).unwrap_or_default()
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! Packet bodies as JS sees them: bytes, text or JSON (spec §4.1, §4.5).
+//! Packet bodies as JS sees them: bytes, text or JSON (docs/PROTOCOL.md §4.1, §4.5).
 
 use alloc::borrow::Cow;
 use alloc::string::{String, ToString};

@@ -1,4 +1,4 @@
-//! The packet-stream codec: the 9-byte header, the body types, goodbye (spec §4.1).
+//! The packet-stream codec: the 9-byte header, the body types, goodbye (docs/PROTOCOL.md §4.1).
 //!
 //! ```text
 //!  byte 0   bytes 1..=4              bytes 5..=8

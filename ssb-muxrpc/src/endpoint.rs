@@ -1,4 +1,4 @@
-//! The muxrpc endpoint: request numbers, async calls and streams above the codec (spec §4.2–4.6).
+//! The muxrpc endpoint: request numbers, async calls and streams above the codec (docs/PROTOCOL.md §4.2–4.6).
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;

@@ -1,4 +1,4 @@
-//! muxrpc (spec §4): the packet-stream codec and, above it, a Sans-IO endpoint state machine
+//! muxrpc (docs/PROTOCOL.md §4): the packet-stream codec and, above it, a Sans-IO endpoint state machine
 //! for SSB's RPC protocol. `no_std` + `alloc`; no I/O, no clock, no threads: bytes go in with
 //! [`Endpoint::handle_input`], events come out of [`Endpoint::poll_event`] and bytes to send
 //! out of [`Endpoint::poll_transmit`].

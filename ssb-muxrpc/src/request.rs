@@ -1,4 +1,4 @@
-//! Request bodies: `{name, args, type}` (spec §4.3).
+//! Request bodies: `{name, args, type}` (docs/PROTOCOL.md §4.3).
 
 use alloc::string::{String, ToString};
 use alloc::vec;

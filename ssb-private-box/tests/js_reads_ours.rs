@@ -15,7 +15,7 @@ use ssb_legacy_json::parse;
 use ssb_private_box::{MaxRecipients, box_content_with_rng, seal_with_rng};
 
 fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    ssb_crypto::hex::encode(b)
 }
 
 fn keys(i: u32) -> Keypair {

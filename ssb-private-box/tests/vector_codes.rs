@@ -11,10 +11,7 @@ use ssb_private_box::{
 };
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
+    ssb_crypto::hex::decode_vec(s).expect("hex")
 }
 
 fn arr<const N: usize>(v: &Value) -> [u8; N] {

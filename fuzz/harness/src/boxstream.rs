@@ -262,9 +262,11 @@ fn run_in_place(wire: &[u8], step: usize) -> Vec<Seen> {
     let mut d = Decryptor::new(KEY, NONCE);
     let mut seen = Vec::new();
     let mut buf = wire.to_vec();
-    let (mut start, mut avail) = (0usize, 0usize);
+    let (mut start, mut avail, mut need) = (0usize, 0usize, 0usize);
     while start < buf.len() {
-        avail = (avail + step).min(buf.len());
+        // A caller waits for what NeedMore asked (offering less again re-authenticates the
+        // header for nothing), but takes input in pieces of `step` when it has it.
+        avail = (avail + step).max(start + need).min(buf.len());
         loop {
             match d.open_in_place(&mut buf[start..avail]) {
                 Ok(InPlace::NeedMore(n)) => {
@@ -273,6 +275,7 @@ fn run_in_place(wire: &[u8], step: usize) -> Vec<Seen> {
                         "NeedMore({n}) with {} buffered",
                         avail - start
                     );
+                    need = n;
                     break;
                 }
                 Ok(InPlace::Frame { consumed, frame }) => {

@@ -20,6 +20,7 @@
 #![warn(unreachable_pub)]
 
 mod boxstream;
+mod connection;
 mod crypto;
 mod feed;
 mod feed_batch;
@@ -32,6 +33,7 @@ mod muxrpc_endpoint;
 mod private_box;
 
 pub use boxstream::boxstream_open;
+pub use connection::connection_open;
 pub use crypto::crypto_parsers;
 pub use feed::feed_validate;
 pub use feed_batch::feed_batch;
@@ -106,5 +108,9 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "private_box_recipient",
         run: private_box_recipient,
+    },
+    Target {
+        name: "connection_open",
+        run: connection_open,
     },
 ];

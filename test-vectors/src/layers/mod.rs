@@ -45,29 +45,17 @@ pub(crate) fn hex_field(input: &Value, name: &str) -> Result<Vec<u8>, String> {
 
 /// A hex input field that must be exactly `N` bytes.
 pub(crate) fn hex_array<const N: usize>(input: &Value, name: &str) -> Result<[u8; N], String> {
-    let v = hex_field(input, name)?;
-    v.try_into()
-        .map_err(|_| format!("input field `{name}` is not {N} bytes"))
+    let s = str_field(input, name)?;
+    ssb_crypto::hex::decode_array(s).map_err(|e| format!("input field `{name}`: {e}"))
 }
 
+/// Hex of any (even) length, decoded with the workspace's one hex implementation.
 pub(crate) fn hex_decode(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect()
+    ssb_crypto::hex::decode_vec(s).ok()
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        s.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
-    }
-    s
-}
+/// Lowercase hex.
+pub(crate) use ssb_crypto::hex::encode as hex;
 
 /// Builds an `Outcome::Ok` from pairs.
 pub(crate) fn ok<const N: usize>(fields: [(&str, Value); N]) -> Outcome {
