@@ -247,14 +247,14 @@ impl Verifier {
             Err(value) => self.validator.append_partial_value(value),
         }
         .map_err(|e| format!("{}: {} ({e})", name(), e.code()))?;
-        if let Some(a) = self.author {
-            if m.author() != a {
-                return Err(format!(
-                    "{}: author_mismatch (by {}, the stream is {a}'s)",
-                    name(),
-                    m.author()
-                ));
-            }
+        if let Some(a) = self.author
+            && m.author() != a
+        {
+            return Err(format!(
+                "{}: author_mismatch (by {}, the stream is {a}'s)",
+                name(),
+                m.author()
+            ));
         }
         Ok(m)
     }
@@ -311,11 +311,11 @@ fn call(opts: &CallOptions) -> Result<(), Failure> {
         loop {
             match client.next_item(id, deadline)? {
                 StreamItem::Data(body) => {
-                    if let Some(v) = verifier.as_mut() {
-                        if let Err(e) = v.check(&body) {
-                            let _ = client.endpoint().map(|rpc| rpc.abandon(id));
-                            break Err(Failure::Invalid(e));
-                        }
+                    if let Some(v) = verifier.as_mut()
+                        && let Err(e) = v.check(&body)
+                    {
+                        let _ = client.endpoint().map(|rpc| rpc.abandon(id));
+                        break Err(Failure::Invalid(e));
                     }
                     let line = body_line(&body).map_err(Failure::Invalid)?;
                     writeln!(out, "{line}")?;

@@ -631,10 +631,10 @@ impl<'a> Peer<'a> {
                 sent = true;
             }
             if h.next >= h.end {
-                if let Err(e) = rpc.end(id) {
-                    if !is_gone(&e) {
-                        return Err(e.into());
-                    }
+                if let Err(e) = rpc.end(id)
+                    && !is_gone(&e)
+                {
+                    return Err(e.into());
                 }
                 self.streams.remove(&id);
                 sent = true;

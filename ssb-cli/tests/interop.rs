@@ -640,20 +640,17 @@ fn history_options_are_answered_as_the_js_server_answers() {
     ]
     .iter()
     .map(|c| format!("[{}]", c.replace("{A", &format!("{{{a}"))))
-    .chain(
-        [
-            "[]".to_string(),
-            "[null]".to_string(),
-            "[\"x\"]".to_string(),
-            "[5]".to_string(),
-            "[[1]]".to_string(),
-            format!("[\"{author}\"]"),
-            format!("[\"{author}\",19]"),
-            format!("[{{{a},\"seq\":19}},5]"),
-            format!("[{{\"id\":\"{me}\"}}]"),
-        ]
-        .into_iter(),
-    )
+    .chain([
+        "[]".to_string(),
+        "[null]".to_string(),
+        "[\"x\"]".to_string(),
+        "[5]".to_string(),
+        "[[1]]".to_string(),
+        format!("[\"{author}\"]"),
+        format!("[\"{author}\",19]"),
+        format!("[{{{a},\"seq\":19}},5]"),
+        format!("[{{\"id\":\"{me}\"}}]"),
+    ])
     .collect();
     let call = |addr: &str, args: &str| {
         ssb(&[
