@@ -218,6 +218,22 @@ fn serves_five_interleaved_feeds_and_the_methods_js_peers_call() {
         assert_eq!(items, want, "{a}");
     }
 
+    // An object as `sequence` crashes a JS ssb-db 20.4.1 server (charwise cannot encode
+    // it); here it is refused (policy) and the connection carries on.
+    let id = c
+        .open(
+            CallType::Source,
+            &["createHistoryStream"],
+            vec![serde_json::json!({ "id": authors[0], "sequence": {} })],
+        )
+        .expect("open");
+    let (items, end) = c.collect(id, 10, soon()).expect("stream");
+    assert!(items.is_empty());
+    match end {
+        Err(CallError::Remote(e)) => assert!(e.message.contains("sequence"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+
     // blobs.createWants: no wants, and the stream stays open; blobs.changes: open, silent.
     let wants = c
         .open(CallType::Source, &["blobs", "createWants"], vec![])
