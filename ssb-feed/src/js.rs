@@ -1,6 +1,7 @@
 //! The few JavaScript semantics `ssb-validate` relies on, reproduced exactly: loose equality
 //! (`!=`) against a number or a string, `ToString` of arrays, `StringToNumber`, and the
 //! `ssb-ref` / `is-canonical-base64` regexes it tests fields with.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use ssb_legacy_json::{JsString, NumberBuffer, Value};
 
@@ -33,10 +34,8 @@ pub(crate) fn string_to_number(s: &JsString) -> f64 {
     if t.is_empty() {
         return 0.0;
     }
-    let radix = |prefix: [&str; 2], radix: u32| -> Option<f64> {
-        let digits = t
-            .strip_prefix(prefix[0])
-            .or_else(|| t.strip_prefix(prefix[1]))?;
+    let radix = |prefixes: [&str; 2], radix: u32| -> Option<f64> {
+        let digits = prefixes.iter().find_map(|p| t.strip_prefix(p))?;
         if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
             return Some(f64::NAN);
         }
@@ -52,10 +51,12 @@ pub(crate) fn string_to_number(s: &JsString) -> f64 {
     {
         return v;
     }
-    let (sign, body) = match t.as_bytes().first() {
-        Some(b'+') => (1.0, &t[1..]),
-        Some(b'-') => (-1.0, &t[1..]),
-        _ => (1.0, t),
+    let (sign, body) = if let Some(body) = t.strip_prefix('+') {
+        (1.0, body)
+    } else if let Some(body) = t.strip_prefix('-') {
+        (-1.0, body)
+    } else {
+        (1.0, t)
     };
     if body == "Infinity" {
         return sign * f64::INFINITY;
@@ -69,43 +70,39 @@ pub(crate) fn string_to_number(s: &JsString) -> f64 {
 /// `StrUnsignedDecimalLiteral` without `Infinity`: digits [. digits] | . digits, then an
 /// optional exponent. (Rust's `f64::from_str` accepts more, such as `inf` and `nan`.)
 fn is_decimal_literal(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    let int_start = i;
-    while b.get(i).is_some_and(u8::is_ascii_digit) {
-        i += 1;
+    /// How many ASCII digits `b` starts with, and what follows them.
+    fn digits(b: &[u8]) -> (usize, &[u8]) {
+        let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        (n, b.get(n..).unwrap_or_default())
     }
-    let mut digits = i - int_start;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let frac_start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        digits += i - frac_start;
-    }
-    if digits == 0 {
+    let (int_digits, rest) = digits(s.as_bytes());
+    let (frac_digits, rest) = match rest {
+        [b'.', frac @ ..] => digits(frac),
+        _ => (0, rest),
+    };
+    if int_digits == 0 && frac_digits == 0 {
         return false;
     }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
+    let rest = match rest {
+        [b'e' | b'E', exp @ ..] => {
+            let exp = match exp {
+                [b'+' | b'-', exp @ ..] => exp,
+                _ => exp,
+            };
+            let (exp_digits, rest) = digits(exp);
+            if exp_digits == 0 {
+                return false;
+            }
+            rest
         }
-        let exp_start = i;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        if i == exp_start {
-            return false;
-        }
-    }
-    i == b.len()
+        _ => rest,
+    };
+    rest.is_empty()
 }
 
 /// Appends JS `ToString(v)` for an array element (`Array.prototype.join` semantics:
-/// `null` and `undefined` become empty).
-fn push_to_string(v: &Value, out: &mut String, depth: usize) {
+/// `null` and `undefined` become empty). Arrays nested deeper than `levels` add nothing.
+fn push_to_string(v: &Value, out: &mut String, levels: usize) {
     match v {
         Value::Null => {}
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -113,14 +110,14 @@ fn push_to_string(v: &Value, out: &mut String, depth: usize) {
         Value::String(s) => out.push_str(&s.to_string_lossy()),
         Value::Array(a) => {
             // JS guards against cycles, which JSON cannot form; bound the recursion anyway.
-            if depth > ssb_legacy_json::MAX_DEPTH {
+            let Some(inner) = levels.checked_sub(1) else {
                 return;
-            }
+            };
             for (i, e) in a.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                push_to_string(e, out, depth + 1);
+                push_to_string(e, out, inner);
             }
         }
         Value::Object(_) => out.push_str("[object Object]"),
@@ -133,7 +130,8 @@ fn object_to_string(v: &Value) -> Option<String> {
     match v {
         Value::Array(_) | Value::Object(_) => {
             let mut s = String::new();
-            push_to_string(v, &mut s, 0);
+            // Arrays at depths 0 to MAX_DEPTH are written out.
+            push_to_string(v, &mut s, ssb_legacy_json::MAX_DEPTH + 1);
             Some(s)
         }
         _ => None,
@@ -205,17 +203,21 @@ pub(crate) fn canonical_b64_before_dot(s: &[u8]) -> Option<usize> {
     if b.len() % 4 != 0 {
         return None;
     }
-    let pad = b.iter().rev().take_while(|&&c| c == b'=').count();
-    let body = b.len() - pad;
-    if pad > 2 || !b[..body].iter().all(|&c| is_b64(c)) {
+    // At most two `=`: a third one is left in `body`, which then fails the alphabet.
+    let (body, pad) = match b {
+        [body @ .., b'=', b'='] => (body, 2),
+        [body @ .., b'='] => (body, 1),
+        body => (body, 0),
+    };
+    if !body.iter().all(|&c| is_b64(c)) {
         return None;
     }
     match pad {
         // char [AQgw]==
-        2 => matches!(b.get(body - 1), Some(b'A' | b'Q' | b'g' | b'w')).then_some(end),
+        2 => matches!(body.last(), Some(b'A' | b'Q' | b'g' | b'w')).then_some(end),
         // char char [AEIMQUYcgkosw048]=
         1 => matches!(
-            b.get(body - 1),
+            body.last(),
             Some(
                 b'A' | b'E'
                     | b'I'
@@ -276,7 +278,7 @@ fn is_encrypted_str(s: &str) -> bool {
     let Some(end) = canonical_b64_before_dot(s.as_bytes()) else {
         return false;
     };
-    let Some(tail) = s[end..].strip_prefix(".box") else {
+    let Some(tail) = s.get(end..).and_then(|t| t.strip_prefix(".box")) else {
         return false;
     };
     !tail.chars().any(is_line_terminator)
@@ -307,21 +309,21 @@ pub(crate) fn signature_curve<'a>(
         return None;
     }
     // /\.(\w+)/.exec(author)
-    let dot = author.find('.')?;
-    let curve_len = author[dot + 1..]
+    let (_, after_dot) = author.split_once('.')?;
+    let curve_len = after_dot
         .bytes()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
         .count();
     if curve_len == 0 {
         return None;
     }
-    let curve = &author[dot + 1..dot + 1 + curve_len];
+    let curve = after_dot.get(..curve_len)?;
     // signature.length - (curve.length + 5) === 88, and the tail is exactly ".sig." + curve.
     // (`length` counts UTF-16 units, but everything here is ASCII once the regex matched.)
-    if sig.len() != 88 + 5 + curve.len() || end != 88 {
+    if sig.len().checked_sub(curve.len()) != Some(88 + 5) || end != 88 {
         return None;
     }
-    let tail = &sig[88..];
+    let tail = sig.get(88..)?;
     if tail.strip_prefix(".sig.") != Some(curve) {
         return None;
     }

@@ -77,6 +77,7 @@
 //! * An item longer than [`MAX_ITEM_BYTES`] is [`FramingError::ElementTooLarge`] or
 //!   [`FramingError::LineTooLong`]; the rest of it is skipped without being buffered, and
 //!   reading goes on after it.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 /// The largest item (array element or line, without its `\n`) the reader hands on, in
 /// bytes. A valid message is at most 8192 UTF-16 units when re-encoded (at most 24 KiB of
@@ -184,6 +185,16 @@ const fn is_json_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+/// How many bytes of `input` precede `rest`, a suffix of it.
+fn used(input: &[u8], rest: &[u8]) -> usize {
+    input.len().saturating_sub(rest.len())
+}
+
+/// A byte count as a `u64` (lossless on every supported target).
+fn as_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
 impl FeedReader {
     /// A reader for input framed as `framing`.
     pub fn new(framing: Framing) -> Self {
@@ -236,45 +247,45 @@ impl FeedReader {
         if self.ready.is_some() || self.finished {
             return 0;
         }
-        let mut i = 0;
-        while self.ready.is_none() {
-            let Some(rest) = input.get(i..).filter(|r| !r.is_empty()) else {
-                break;
-            };
+        let mut rest = input;
+        while self.ready.is_none() && !rest.is_empty() {
             match self.state {
-                State::Line => match rest.iter().position(|&b| b == b'\n') {
-                    Some(n) => {
-                        self.take(rest.get(..n).unwrap_or_default());
-                        i += n + 1;
-                        self.end_line();
+                State::Line => {
+                    let mut parts = rest.splitn(2, |&b| b == b'\n');
+                    self.take(parts.next().unwrap_or_default());
+                    match parts.next() {
+                        Some(after_newline) => {
+                            rest = after_newline;
+                            self.end_line();
+                        }
+                        None => rest = &[],
                     }
-                    None => {
-                        self.take(rest);
-                        i = input.len();
-                    }
-                },
+                }
                 State::Element => {
                     let (n, next) = self.scan_element(rest);
                     // `n` bytes belong to the element; the terminator (if any) is not kept.
-                    self.take(rest.get(..n).unwrap_or_default());
-                    i += n;
+                    let (element, after) = rest.split_at_checked(n).unwrap_or((rest, &[]));
+                    self.take(element);
+                    rest = after;
                     if let Some(next) = next {
-                        i += 1;
+                        rest = after.get(1..).unwrap_or_default();
                         self.end_element();
                         self.state = next;
                     }
                 }
-                State::Discard => i = input.len(),
+                State::Discard => rest = &[],
                 _ => {
-                    let Some(&b) = rest.first() else { break };
-                    if self.byte(b, self.offset + i as u64) {
-                        i += 1;
+                    let [b, after @ ..] = rest else { break };
+                    let at = self.offset.saturating_add(as_u64(used(input, rest)));
+                    if self.byte(*b, at) {
+                        rest = after;
                     }
                 }
             }
         }
-        self.offset += i as u64;
-        i
+        let n = used(input, rest);
+        self.offset = self.offset.saturating_add(as_u64(n));
+        n
     }
 
     /// Marks the end of the input: a pending line becomes an item, an open array an error.
@@ -412,8 +423,12 @@ impl FeedReader {
             match b {
                 b'"' => self.in_str = true,
                 b'[' | b'{' => self.depth = self.depth.saturating_add(1),
-                b']' | b'}' if self.depth > 0 => self.depth -= 1,
-                b']' => return (n, Some(State::Closed)),
+                b']' | b'}' => match self.depth.checked_sub(1) {
+                    Some(depth) => self.depth = depth,
+                    None if b == b']' => return (n, Some(State::Closed)),
+                    // A stray `}` at depth 0 is part of the element.
+                    None => {}
+                },
                 b',' if self.depth == 0 => return (n, Some(State::Next)),
                 _ => {}
             }
@@ -596,7 +611,7 @@ mod tests {
         while !rest.is_empty() {
             let used = r.push(rest);
             assert!(r.buffered_len() <= MAX_ITEM_BYTES);
-            rest = &rest[used..];
+            rest = rest.get(used..).unwrap_or_default();
             while r.poll_item().is_some() {
                 n += 1;
             }

@@ -1,5 +1,6 @@
 //! ECMAScript `Number::toString` (radix 10), the number form `JSON.stringify` writes
 //! (docs/PROTOCOL.md §5.7.2).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 /// The longest text [`NumberBuffer::format`] can produce for a finite number
 /// (`-0.0000012345678901234567` is 25 bytes).
@@ -90,7 +91,8 @@ impl Out<'_> {
     fn push(&mut self, b: u8) {
         if let Some(slot) = self.buf.get_mut(self.len) {
             *slot = b;
-            self.len += 1;
+            // Below the buffer's length here, so this never saturates.
+            self.len = self.len.saturating_add(1);
         }
     }
     fn extend(&mut self, bytes: &[u8]) {
@@ -98,7 +100,7 @@ impl Out<'_> {
             self.push(b);
         }
     }
-    fn zeros(&mut self, n: usize) {
+    fn zeros(&mut self, n: u32) {
         for _ in 0..n {
             self.push(b'0');
         }
@@ -134,22 +136,23 @@ pub(crate) fn format_json_bytes(n: f64, buf: &mut [u8; 32]) -> usize {
     // rounds decimal ties up, e.g. 748923331465116.25 → "…116.3" where JS says "…116.2").
     let mut ryu_buf = ryu::Buffer::new();
     let mut sci = Digits::parse(ryu_buf.format_finite(v).as_bytes());
-    let (digits, k, exp) = sci.split();
-    let digits = digits.get(..k).unwrap_or(&[]);
+    let (digits, exp) = sci.split();
     // The decimal point position `n` of ECMAScript's algorithm: value = 0.d1d2.. × 10^n.
-    let point = exp + 1;
-    let k_i = k as i32;
-    if k_i <= point && point <= 21 {
+    // (ryu's exponents are within ±324 and there are at most 32 digits: nothing saturates.)
+    let point = exp.saturating_add(1);
+    let k = i32::try_from(digits.len()).unwrap_or(i32::MAX);
+    if k <= point && point <= 21 {
         out.extend(digits);
-        out.zeros((point - k_i) as usize);
+        out.zeros(point.abs_diff(k));
     } else if 0 < point && point <= 21 {
-        let (int, frac) = digits.split_at((point as usize).min(digits.len()));
+        let int_len = usize::try_from(point).unwrap_or(0).min(digits.len());
+        let (int, frac) = digits.split_at(int_len);
         out.extend(int);
         out.push(b'.');
         out.extend(frac);
     } else if -6 < point && point <= 0 {
         out.extend(b"0.");
-        out.zeros((-point) as usize);
+        out.zeros(point.unsigned_abs());
         out.extend(digits);
     } else {
         let (first, rest) = digits.split_at(1.min(digits.len()));
@@ -159,7 +162,8 @@ pub(crate) fn format_json_bytes(n: f64, buf: &mut [u8; 32]) -> usize {
             out.extend(rest);
         }
         out.push(b'e');
-        let e = point - 1;
+        // `point - 1`: the exponent of the first digit.
+        let e = exp;
         out.push(if e < 0 { b'-' } else { b'+' });
         write_u64(&mut out, u64::from(e.unsigned_abs()));
     }
@@ -167,19 +171,36 @@ pub(crate) fn format_json_bytes(n: f64, buf: &mut [u8; 32]) -> usize {
 }
 
 fn write_u64(out: &mut Out<'_>, mut i: u64) {
+    const DIGITS: &[u8; 10] = b"0123456789";
+    // u64::MAX has 20 digits. They are written from the right; `start` is the leftmost.
     let mut tmp = [0u8; 20];
-    let mut pos = tmp.len();
-    loop {
-        pos -= 1;
-        if let Some(slot) = tmp.get_mut(pos) {
-            *slot = b'0' + (i % 10) as u8;
-        }
+    let mut start = tmp.len();
+    for (at, slot) in tmp.iter_mut().enumerate().rev() {
+        let digit = usize::try_from(i % 10).unwrap_or(0);
+        *slot = DIGITS.get(digit).copied().unwrap_or(b'0');
+        start = at;
         i /= 10;
-        if i == 0 || pos == 0 {
+        if i == 0 {
             break;
         }
     }
-    out.extend(tmp.get(pos..).unwrap_or(&[]));
+    out.extend(tmp.get(start..).unwrap_or(&[]));
+}
+
+/// The value of an ASCII decimal digit.
+fn digit_value(b: u8) -> Option<u8> {
+    b.checked_sub(b'0').filter(|d| *d < 10)
+}
+
+/// `s` without its leading `'0'` bytes.
+fn trim_leading_zeros(s: &[u8]) -> &[u8] {
+    let zeros = s.iter().take_while(|&&b| b == b'0').count();
+    s.get(zeros..).unwrap_or_default()
+}
+
+/// A length as an `i32` (saturating; the lengths here are at most a few dozen).
+fn len_i32(s: &[u8]) -> i32 {
+    i32::try_from(s.len()).unwrap_or(i32::MAX)
 }
 
 /// Significant digits and decimal exponent parsed from ryu's output (`123.45`,
@@ -198,63 +219,53 @@ impl Digits {
             len: 0,
             exp: 0,
         };
-        let mut seen_point = false;
-        // Digits before the point (after leading zeros) and zeros after it before the first
-        // significant digit.
-        let mut int_digits: i32 = 0;
-        let mut lead_frac_zeros: i32 = 0;
+        let mut parts = text.splitn(2, |&b| b == b'e' || b == b'E');
+        let mantissa = parts.next().unwrap_or_default();
+        let exp_text = parts.next().unwrap_or_default();
         let mut exp: i32 = 0;
-        let mut exp_neg = false;
-        let mut in_exp = false;
-        for &b in text {
-            if in_exp {
-                match b {
-                    b'-' => exp_neg = true,
-                    b'0'..=b'9' => {
-                        exp = exp.saturating_mul(10).saturating_add(i32::from(b - b'0'));
-                    }
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'.' => seen_point = true,
-                b'e' | b'E' => in_exp = true,
-                b'0'..=b'9' => {
-                    if d.len == 0 && b == b'0' {
-                        if seen_point {
-                            lead_frac_zeros += 1;
-                        }
-                        continue;
-                    }
-                    if let Some(slot) = d.buf.get_mut(d.len) {
-                        *slot = b;
-                        d.len += 1;
-                    }
-                    if !seen_point {
-                        int_digits += 1;
-                    }
-                }
-                _ => {}
+        for &b in exp_text {
+            if let Some(v) = digit_value(b) {
+                exp = exp.saturating_mul(10).saturating_add(i32::from(v));
             }
         }
-        let exp = if exp_neg { -exp } else { exp };
-        d.exp = if int_digits > 0 {
-            int_digits - 1 + exp
-        } else {
-            -(lead_frac_zeros + 1) + exp
+        if exp_text.contains(&b'-') {
+            exp = exp.saturating_neg();
+        }
+        let mut parts = mantissa.splitn(2, |&b| b == b'.');
+        let int = parts.next().unwrap_or_default();
+        let frac = parts.next().unwrap_or_default();
+        // Significant digits start after the leading zeros (of the integer part, then, if
+        // that is all zeros, of the fraction).
+        let int_sig = trim_leading_zeros(int);
+        let mut w = Out {
+            buf: &mut d.buf,
+            len: 0,
         };
+        if int_sig.is_empty() {
+            let frac_sig = trim_leading_zeros(frac);
+            let lead_frac_zeros = len_i32(frac).saturating_sub(len_i32(frac_sig));
+            w.extend(frac_sig);
+            d.exp = exp.saturating_sub(lead_frac_zeros).saturating_sub(1);
+        } else {
+            w.extend(int_sig);
+            w.extend(frac);
+            d.exp = len_i32(int_sig).saturating_sub(1).saturating_add(exp);
+        }
+        d.len = w.len;
         d
     }
 
-    /// Returns the digit buffer, the number of significant digits (trailing zeros dropped)
-    /// and the decimal exponent of the first digit.
-    fn split(&mut self) -> (&[u8], usize, i32) {
-        let mut k = self.len;
-        while k > 1 && self.buf.get(k - 1) == Some(&b'0') {
-            k -= 1;
+    /// Returns the significant digits (trailing zeros dropped, but at least one digit is
+    /// kept) and the decimal exponent of the first digit.
+    fn split(&mut self) -> (&[u8], i32) {
+        let mut digits = self.buf.get(..self.len).unwrap_or_default();
+        while let [rest @ .., b'0'] = digits {
+            if rest.is_empty() {
+                break;
+            }
+            digits = rest;
         }
-        (&self.buf, k, self.exp)
+        (digits, self.exp)
     }
 }
 

@@ -1,5 +1,6 @@
 //! `JSON.parse` over UTF-8 bytes, with JavaScript's semantics or the stricter SSB data
 //! model (docs/PROTOCOL.md §5.6, §5.8).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -243,9 +244,8 @@ pub fn parse_with(input: &[u8], options: ParseOptions) -> Result<Value, ParseErr
     }
     let mut p = Parser {
         input,
-        pos: 0,
+        rest: input,
         strict: options.mode == Mode::Strict,
-        depth: 0,
         max_depth: options.max_depth,
         lone: Vec::new(),
         key_offsets: Vec::with_capacity(16),
@@ -253,26 +253,24 @@ pub fn parse_with(input: &[u8], options: ParseOptions) -> Result<Value, ParseErr
         value_stack: Vec::with_capacity(8),
     };
     p.skip_ws();
-    let v = p.value()?;
+    let v = p.value(options.max_depth)?;
     p.skip_ws();
-    if p.pos < input.len() {
-        return Err(ParseError::TrailingCharacters { offset: p.pos });
+    if !p.rest.is_empty() {
+        return Err(ParseError::TrailingCharacters { offset: p.pos() });
     }
     Ok(v)
 }
 
-/// The position of the first `"`, `\` or control byte at or after `i` (or the input
-/// length). Eight bytes at a time: the bit tricks may report a false positive (then the
-/// byte loop decides), never a false negative.
+/// What is left of `s` from its first `"`, `\` or control byte on (empty if it has
+/// none). Eight bytes at a time: the bit tricks flag every such byte and may also flag
+/// bytes after one (a borrow only moves to higher bytes of the little-endian word), so
+/// the lowest flagged byte is the first special one.
 #[inline]
-fn find_string_special(input: &[u8], mut i: usize) -> usize {
+fn skip_plain(mut s: &[u8]) -> &[u8] {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = input.get(i..i + 8) {
-        let Ok(bytes) = <[u8; 8]>::try_from(chunk) else {
-            break;
-        };
-        let w = u64::from_le_bytes(bytes);
+    while let Some((chunk, rest)) = s.split_first_chunk::<8>() {
+        let w = u64::from_le_bytes(*chunk);
         let quote = w ^ (ONES * u64::from(b'"'));
         let backslash = w ^ (ONES * u64::from(b'\\'));
         let found =
@@ -280,24 +278,62 @@ fn find_string_special(input: &[u8], mut i: usize) -> usize {
                 & !w
                 & HIGH;
         if found != 0 {
+            let first = usize::try_from(found.trailing_zeros() / 8).unwrap_or(0);
+            return s.get(first..).unwrap_or_default();
+        }
+        s = rest;
+    }
+    while let [b, rest @ ..] = s {
+        if *b < 0x20 || *b == b'"' || *b == b'\\' {
             break;
         }
-        i += 8;
+        s = rest;
     }
-    while let Some(&b) = input.get(i) {
-        if b < 0x20 || b == b'"' || b == b'\\' {
-            break;
-        }
-        i += 1;
+    s
+}
+
+/// The part of `from` that precedes `rest`, a suffix of it.
+#[inline]
+fn before<'a>(from: &'a [u8], rest: &[u8]) -> &'a [u8] {
+    from.get(..from.len().saturating_sub(rest.len()))
+        .unwrap_or_default()
+}
+
+/// The value of at most 15 ASCII digits, exact in a double (`None` for more digits).
+#[inline]
+fn small_int(digits: &[u8]) -> Option<u64> {
+    if digits.len() > 15 {
+        return None;
     }
-    i
+    // `d & 0x0f` is the digit's value for b'0'..=b'9'.
+    digits.iter().try_fold(0u64, |v, &d| {
+        v.checked_mul(10)?.checked_add(u64::from(d & 0x0f))
+    })
+}
+
+/// The value of four hex digits (`None` if there are fewer or one is not a hex digit).
+#[inline]
+fn hex4(s: &[u8]) -> Option<u16> {
+    let digits = s.first_chunk::<4>()?;
+    let mut v: u16 = 0;
+    for &d in digits {
+        // Each arm's subtraction stays within the arm's range.
+        let x = match d {
+            b'0'..=b'9' => d.wrapping_sub(b'0'),
+            b'a'..=b'f' => d.wrapping_sub(b'a' - 10),
+            b'A'..=b'F' => d.wrapping_sub(b'A' - 10),
+            _ => return None,
+        };
+        v = (v << 4) | u16::from(x);
+    }
+    Some(v)
 }
 
 struct Parser<'i> {
     input: &'i [u8],
-    pos: usize,
+    /// The input not parsed yet (always a suffix of `input`).
+    rest: &'i [u8],
     strict: bool,
-    depth: usize,
     max_depth: usize,
     /// Lone surrogates of the string being parsed: (byte position in its UTF-8, unit).
     lone: Vec<(usize, u16)>,
@@ -313,42 +349,68 @@ struct Parser<'i> {
 type R<T> = Result<T, ParseError>;
 
 impl Parser<'_> {
+    /// The byte offset of `rest`, a suffix of the input.
+    #[inline]
+    fn offset_of(&self, rest: &[u8]) -> usize {
+        self.input.len().saturating_sub(rest.len())
+    }
+
+    /// The byte offset of the next unparsed byte.
+    #[inline]
+    fn pos(&self) -> usize {
+        self.offset_of(self.rest)
+    }
+
     #[inline]
     fn peek(&self) -> Option<u8> {
-        self.input.get(self.pos).copied()
+        self.rest.first().copied()
+    }
+
+    /// Steps over the byte just peeked.
+    #[inline]
+    fn bump(&mut self) {
+        if let [_, rest @ ..] = self.rest {
+            self.rest = rest;
+        }
     }
 
     #[inline]
     fn skip_ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
+        while let [b' ' | b'\t' | b'\n' | b'\r', rest @ ..] = self.rest {
+            self.rest = rest;
         }
     }
 
     fn unexpected(&self) -> ParseError {
         match self.peek() {
             Some(byte) => ParseError::UnexpectedByte {
-                offset: self.pos,
+                offset: self.pos(),
                 byte,
             },
-            None => ParseError::UnexpectedEnd { offset: self.pos },
+            None => ParseError::UnexpectedEnd { offset: self.pos() },
         }
     }
 
     fn literal(&mut self, word: &[u8], v: Value) -> R<Value> {
-        for &w in word {
-            if self.peek() != Some(w) {
-                return Err(self.unexpected());
-            }
-            self.pos += 1;
+        if let Some(rest) = self.rest.strip_prefix(word) {
+            self.rest = rest;
+            return Ok(v);
         }
-        Ok(v)
+        // Report the first byte that differs (or the end), as a byte-wise match would.
+        let matched = word
+            .iter()
+            .zip(self.rest)
+            .take_while(|(w, b)| w == b)
+            .count();
+        self.rest = self.rest.get(matched..).unwrap_or_default();
+        Err(self.unexpected())
     }
 
-    fn value(&mut self) -> R<Value> {
+    /// Parses a value that may nest `depth` more levels of arrays and objects.
+    fn value(&mut self, depth: usize) -> R<Value> {
         match self.peek() {
-            Some(b'{') => self.object(),
-            Some(b'[') => self.array(),
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
             Some(b'"') => Ok(Value::String(self.string()?)),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(b't') => self.literal(b"true", Value::Bool(true)),
@@ -358,53 +420,50 @@ impl Parser<'_> {
         }
     }
 
-    fn enter(&mut self) -> R<()> {
-        if self.depth >= self.max_depth {
+    /// Steps over an opening bracket; returns the depth left inside it.
+    fn enter(&mut self, depth: usize) -> R<usize> {
+        let Some(inner) = depth.checked_sub(1) else {
             return Err(ParseError::TooDeep {
-                offset: self.pos,
+                offset: self.pos(),
                 limit: self.max_depth,
             });
-        }
-        self.depth += 1;
-        self.pos += 1;
-        Ok(())
+        };
+        self.bump();
+        Ok(inner)
     }
 
-    fn array(&mut self) -> R<Value> {
-        self.enter()?;
+    fn array(&mut self, depth: usize) -> R<Value> {
+        let inner = self.enter(depth)?;
         self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
+        if let [b']', rest @ ..] = self.rest {
+            self.rest = rest;
             return Ok(Value::Array(Vec::new()));
         }
         let base = self.value_stack.len();
         loop {
             self.skip_ws();
-            let v = self.value()?;
+            let v = self.value(inner)?;
             self.value_stack.push(v);
             self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
+            match self.rest {
+                [b',', rest @ ..] => self.rest = rest,
+                [b']', rest @ ..] => {
+                    self.rest = rest;
                     break;
                 }
                 _ => return Err(self.unexpected()),
             }
         }
-        self.depth -= 1;
         Ok(Value::Array(self.value_stack.split_off(base)))
     }
 
-    fn object(&mut self) -> R<Value> {
-        self.enter()?;
+    fn object(&mut self, depth: usize) -> R<Value> {
+        let inner = self.enter(depth)?;
         let base = self.key_offsets.len();
         let entry_base = self.entry_stack.len();
         self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
+        if let [b'}', rest @ ..] = self.rest {
+            self.rest = rest;
             return Ok(Value::Object(Object::new()));
         }
         loop {
@@ -412,21 +471,21 @@ impl Parser<'_> {
             if self.peek() != Some(b'"') {
                 return Err(self.unexpected());
             }
-            let key_offset = self.pos;
+            let key_offset = self.pos();
             let key = self.string()?;
             self.skip_ws();
-            if self.peek() != Some(b':') {
+            let [b':', rest @ ..] = self.rest else {
                 return Err(self.unexpected());
-            }
-            self.pos += 1;
+            };
+            self.rest = rest;
             self.skip_ws();
-            let value = self.value()?;
+            let value = self.value(inner)?;
             self.add_entry(entry_base, key, value, key_offset)?;
             self.skip_ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
+            match self.rest {
+                [b',', rest @ ..] => self.rest = rest,
+                [b'}', rest @ ..] => {
+                    self.rest = rest;
                     break;
                 }
                 _ => return Err(self.unexpected()),
@@ -435,7 +494,6 @@ impl Parser<'_> {
         let entries = self.entry_stack.split_off(entry_base);
         let result = self.finish_object(entries, base);
         self.key_offsets.truncate(base);
-        self.depth -= 1;
         result.map(Value::Object)
     }
 
@@ -470,21 +528,35 @@ impl Parser<'_> {
             order.sort_by(|&a, &b| key_of(&entries, a).cmp(key_of(&entries, b)));
             let mut remove = alloc::vec![false; entries.len()];
             let mut first_dup: Option<usize> = None;
-            let mut i = 0;
-            while i < order.len() {
-                let head = order.get(i).copied().unwrap_or(0);
-                let mut j = i + 1;
-                while let Some(&next) = order.get(j) {
-                    if key_of(&entries, next) != key_of(&entries, head) {
-                        break;
+            // (first, last) occurrence of each duplicated key: the last value moves to the
+            // first position.
+            let mut moves: Vec<(usize, usize)> = Vec::new();
+            for group in order.chunk_by(|&a, &b| key_of(&entries, a) == key_of(&entries, b)) {
+                let [head, ref dups @ ..] = *group else {
+                    continue;
+                };
+                let (Some(&second), Some(&last)) = (dups.first(), dups.last()) else {
+                    continue;
+                };
+                first_dup = Some(first_dup.map_or(second, |f| f.min(second)));
+                moves.push((head, last));
+                for &dup in dups {
+                    if let Some(r) = remove.get_mut(dup) {
+                        *r = true;
                     }
-                    j += 1;
                 }
-                if j > i + 1 {
-                    // order[i] is the first occurrence, order[j-1] the last.
-                    let second = order.get(i + 1).copied().unwrap_or(head);
-                    first_dup = Some(first_dup.map_or(second, |f| f.min(second)));
-                    let last = order.get(j - 1).copied().unwrap_or(head);
+            }
+            if let Some(dup) = first_dup {
+                if self.strict {
+                    let offset = self
+                        .key_offsets
+                        .get(base..)
+                        .and_then(|offsets| offsets.get(dup))
+                        .copied()
+                        .unwrap_or(0);
+                    return Err(ParseError::DuplicateKey { offset });
+                }
+                for (head, last) in moves {
                     let v = entries
                         .get_mut(last)
                         .map(|e| core::mem::take(&mut e.1))
@@ -492,25 +564,9 @@ impl Parser<'_> {
                     if let Some(e) = entries.get_mut(head) {
                         e.1 = v;
                     }
-                    for &dup in order.get(i + 1..j).unwrap_or(&[]) {
-                        if let Some(r) = remove.get_mut(dup) {
-                            *r = true;
-                        }
-                    }
                 }
-                i = j;
-            }
-            if let Some(dup) = first_dup {
-                if self.strict {
-                    let offset = self.key_offsets.get(base + dup).copied().unwrap_or(0);
-                    return Err(ParseError::DuplicateKey { offset });
-                }
-                let mut idx = 0;
-                entries.retain(|_| {
-                    let keep = !remove.get(idx).copied().unwrap_or(false);
-                    idx += 1;
-                    keep
-                });
+                let mut removed = remove.iter();
+                entries.retain(|_| !removed.next().copied().unwrap_or(false));
             }
         }
         if entries
@@ -527,22 +583,22 @@ impl Parser<'_> {
     }
 
     fn number(&mut self) -> R<Value> {
-        let start = self.pos;
+        let from = self.rest;
         let neg = self.peek() == Some(b'-');
         if neg {
-            self.pos += 1;
+            self.bump();
         }
-        let int_start = self.pos;
+        let int_start = self.rest;
         match self.peek() {
-            Some(b'0') => self.pos += 1,
+            Some(b'0') => self.bump(),
             Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.bad_number()),
         }
-        let int_digits = self.pos - int_start;
+        let int_digits = before(int_start, self.rest);
         let mut simple = true;
         if self.peek() == Some(b'.') {
             simple = false;
-            self.pos += 1;
+            self.bump();
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
                 return Err(self.bad_number());
             }
@@ -550,80 +606,85 @@ impl Parser<'_> {
         }
         if let Some(b'e' | b'E') = self.peek() {
             simple = false;
-            self.pos += 1;
+            self.bump();
             if let Some(b'+' | b'-') = self.peek() {
-                self.pos += 1;
+                self.bump();
             }
             if !matches!(self.peek(), Some(b'0'..=b'9')) {
                 return Err(self.bad_number());
             }
             self.digits();
         }
-        let text = self.input.get(start..self.pos).unwrap_or(&[]);
-        let n = if simple && int_digits <= 15 {
-            // Exact: at most 15 digits fit a double's 53-bit significand.
-            let mut v: u64 = 0;
-            for &d in text.get(usize::from(neg)..).unwrap_or(&[]) {
-                v = v * 10 + u64::from(d - b'0');
+        let text = before(from, self.rest);
+        // Exact: at most 15 digits fit a double's 53-bit significand.
+        let exact = if simple { small_int(int_digits) } else { None };
+        let n = match exact {
+            Some(v) => {
+                let m = v as f64;
+                if neg { -m } else { m }
             }
-            let m = v as f64;
-            if neg { -m } else { m }
-        } else {
             // Correctly rounded; overflow gives ±inf, underflow ±0 (like JS).
-            core::str::from_utf8(text)
+            None => core::str::from_utf8(text)
                 .ok()
                 .and_then(|s| s.parse::<f64>().ok())
-                .ok_or(ParseError::InvalidNumber { offset: start })?
+                .ok_or(ParseError::InvalidNumber {
+                    offset: self.offset_of(from),
+                })?,
         };
         if self.strict {
+            let offset = self.offset_of(from);
             if n.is_infinite() {
-                return Err(ParseError::NumberOutOfRange { offset: start });
+                return Err(ParseError::NumberOutOfRange { offset });
             }
             if n == 0.0 && neg {
-                return Err(ParseError::NegativeZero { offset: start });
+                return Err(ParseError::NegativeZero { offset });
             }
         }
         Ok(Value::Number(n))
     }
 
+    #[inline]
     fn digits(&mut self) {
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
+        let n = self
+            .rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(self.rest.len());
+        self.rest = self.rest.get(n..).unwrap_or_default();
     }
 
     fn bad_number(&self) -> ParseError {
         match self.peek() {
-            None => ParseError::UnexpectedEnd { offset: self.pos },
-            Some(_) => ParseError::InvalidNumber { offset: self.pos },
+            None => ParseError::UnexpectedEnd { offset: self.pos() },
+            Some(_) => ParseError::InvalidNumber { offset: self.pos() },
         }
     }
 
     /// Parses a string starting at its opening quote.
     fn string(&mut self) -> R<JsString> {
-        self.pos += 1;
+        self.bump();
         let mut out = String::new();
         self.lone.clear();
         loop {
-            let run_start = self.pos;
-            self.pos = find_string_special(self.input, self.pos);
-            let run = self.input.get(run_start..self.pos).unwrap_or(&[]);
+            let run_start = self.rest;
+            self.rest = skip_plain(run_start);
+            let run = before(run_start, self.rest);
             if !run.is_empty() {
                 self.push_run(&mut out, run, run_start)?;
             }
             match self.peek() {
                 Some(b'"') => {
-                    self.pos += 1;
+                    self.bump();
                     break;
                 }
                 Some(b'\\') => self.escape(&mut out)?,
                 Some(byte) => {
                     return Err(ParseError::ControlCharacter {
-                        offset: self.pos,
+                        offset: self.pos(),
                         byte,
                     });
                 }
-                None => return Err(ParseError::UnexpectedEnd { offset: self.pos }),
+                None => return Err(ParseError::UnexpectedEnd { offset: self.pos() }),
             }
         }
         if self.lone.is_empty() {
@@ -631,7 +692,11 @@ impl Parser<'_> {
         }
         // Splice the lone surrogates in as WTF-8.
         let bytes = out.as_bytes();
-        let mut w = Vec::with_capacity(bytes.len() + 3 * self.lone.len());
+        let mut w = Vec::with_capacity(
+            bytes
+                .len()
+                .saturating_add(self.lone.len().saturating_mul(3)),
+        );
         let mut prev = 0;
         for &(at, unit) in &self.lone {
             w.extend_from_slice(bytes.get(prev..at).unwrap_or(&[]));
@@ -642,15 +707,16 @@ impl Parser<'_> {
         Ok(JsString::from_wtf8_parts(w, true))
     }
 
-    /// Appends a run of string bytes without `"`, `\` or controls.
-    fn push_run(&self, out: &mut String, run: &[u8], at: usize) -> R<()> {
+    /// Appends a run of string bytes without `"`, `\` or controls; `run` is the start of
+    /// `from`, a suffix of the input.
+    fn push_run(&self, out: &mut String, run: &[u8], from: &[u8]) -> R<()> {
         match core::str::from_utf8(run) {
             Ok(s) => {
                 out.push_str(s);
                 Ok(())
             }
             Err(e) if self.strict => Err(ParseError::InvalidUtf8 {
-                offset: at + e.valid_up_to(),
+                offset: self.offset_of(from.get(e.valid_up_to()..).unwrap_or_default()),
             }),
             Err(_) => {
                 // Node decodes the buffer first: each maximal invalid subpart becomes
@@ -666,28 +732,10 @@ impl Parser<'_> {
         }
     }
 
-    fn hex4(&self, at: usize) -> Option<u16> {
-        let mut v: u16 = 0;
-        for i in 0..4 {
-            let d = match self.input.get(at + i)? {
-                b @ b'0'..=b'9' => b - b'0',
-                b @ b'a'..=b'f' => b - b'a' + 10,
-                b @ b'A'..=b'F' => b - b'A' + 10,
-                _ => return None,
-            };
-            v = (v << 4) | u16::from(d);
-        }
-        Some(v)
-    }
-
-    /// Handles one escape; `self.pos` is at the backslash.
+    /// Handles one escape; `self.rest` starts at the backslash.
     fn escape(&mut self, out: &mut String) -> R<()> {
-        let at = self.pos;
-        let bad = |p: &Self| match p.input.get(p.pos) {
-            None => ParseError::UnexpectedEnd { offset: p.pos },
-            Some(_) => ParseError::InvalidEscape { offset: at },
-        };
-        self.pos += 1;
+        let at = self.pos();
+        self.bump();
         let c = match self.peek() {
             Some(b'"') => '"',
             Some(b'\\') => '\\',
@@ -698,13 +746,10 @@ impl Parser<'_> {
             Some(b'r') => '\r',
             Some(b't') => '\t',
             Some(b'u') => {
-                let Some(unit) = self.hex4(self.pos + 1) else {
+                let hex = self.rest.get(1..).unwrap_or_default();
+                let Some(unit) = hex4(hex) else {
                     // Report the end of input if that is what cut the escape short.
-                    let mut p = self.pos + 1;
-                    while p < self.pos + 5 && self.input.get(p).is_some_and(u8::is_ascii_hexdigit) {
-                        p += 1;
-                    }
-                    return Err(if p >= self.input.len() {
+                    return Err(if hex.iter().take(4).all(u8::is_ascii_hexdigit) {
                         ParseError::UnexpectedEnd {
                             offset: self.input.len(),
                         }
@@ -712,12 +757,13 @@ impl Parser<'_> {
                         ParseError::InvalidEscape { offset: at }
                     });
                 };
-                self.pos += 5;
+                self.rest = hex.get(4..).unwrap_or_default();
                 return self.unit(out, unit, at);
             }
-            _ => return Err(bad(self)),
+            None => return Err(ParseError::UnexpectedEnd { offset: self.pos() }),
+            Some(_) => return Err(ParseError::InvalidEscape { offset: at }),
         };
-        self.pos += 1;
+        self.bump();
         out.push(c);
         Ok(())
     }
@@ -727,15 +773,16 @@ impl Parser<'_> {
             out.push(c);
             return Ok(());
         }
-        if (0xD800..0xDC00).contains(&unit)
-            && self.input.get(self.pos) == Some(&b'\\')
-            && self.input.get(self.pos + 1) == Some(&b'u')
-        {
-            if let Some(low @ 0xDC00..=0xDFFF) = self.hex4(self.pos + 2) {
-                let cp = 0x1_0000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                out.push(char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER));
-                self.pos += 6;
-                return Ok(());
+        if (0xD800..0xDC00).contains(&unit) {
+            if let [b'\\', b'u', hex @ ..] = self.rest {
+                if let Some(low @ 0xDC00..=0xDFFF) = hex4(hex) {
+                    // U+10000 plus the ten low bits of each unit.
+                    let bits = (u32::from(unit & 0x3ff) << 10) | u32::from(low & 0x3ff);
+                    let c = 0x1_0000u32.checked_add(bits).and_then(char::from_u32);
+                    out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+                    self.rest = hex.get(4..).unwrap_or_default();
+                    return Ok(());
+                }
             }
         }
         if self.strict {
@@ -748,4 +795,42 @@ impl Parser<'_> {
 
 fn key_of(entries: &[(JsString, Value)], i: usize) -> &[u8] {
     entries.get(i).map_or(&[], |(k, _)| k.as_wtf8())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn special(b: u8) -> bool {
+        b < 0x20 || b == b'"' || b == b'\\'
+    }
+
+    /// `skip_plain` stops at exactly the first special byte, wherever it falls in or
+    /// across the eight-byte words and whatever follows it.
+    #[test]
+    fn skip_plain_finds_the_first_special_byte() {
+        // Bytes around the thresholds of the bit tricks, and ones whose high bit is set.
+        let fill = [
+            b'a', b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xa0, 0xa2, 0xdc, 0xff,
+        ];
+        for len in 0..24usize {
+            for at in 0..=len {
+                for first in 0..=255u8 {
+                    for &f in &fill {
+                        let mut buf = alloc::vec![f; len];
+                        if let Some(slot) = buf.get_mut(at) {
+                            *slot = first;
+                        }
+                        // A second special byte later must not matter.
+                        if let Some(slot) = buf.get_mut(at.saturating_add(3)) {
+                            *slot = b'"';
+                        }
+                        let want = buf.iter().position(|&b| special(b)).unwrap_or(len);
+                        let got = len.saturating_sub(skip_plain(&buf).len());
+                        assert_eq!(got, want, "{buf:02x?}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -13,6 +13,7 @@
 //! bytes; a body of type 3 is an error once the body has been read. It adds one limit JS does
 //! not have: a body longer than the configured maximum is refused as soon as its header
 //! arrives, before any of it is buffered.
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::vec::Vec;
 
@@ -185,9 +186,9 @@ impl DecodeError {
 /// Parses the nine header bytes: `Ok(None)` for a goodbye (length 0), otherwise the header and
 /// the raw body-type bits (3 is checked after the body, as JS does).
 fn parse_header(h: &[u8; HEADER_LEN], max: u32) -> Result<Option<(Header, u8)>, DecodeError> {
-    let flags = h[0];
-    let body_len = u32::from_be_bytes([h[1], h[2], h[3], h[4]]);
-    let request = i32::from_be_bytes([h[5], h[6], h[7], h[8]]);
+    let [flags, l0, l1, l2, l3, r0, r1, r2, r3] = *h;
+    let body_len = u32::from_be_bytes([l0, l1, l2, l3]);
+    let request = i32::from_be_bytes([r0, r1, r2, r3]);
     if body_len == 0 {
         return Ok(None);
     }
@@ -227,7 +228,7 @@ pub fn decode_packet(buf: &[u8], max_body_len: u32) -> Result<Decoded<'_>, Decod
     let Some((head, rest)) = buf.split_first_chunk::<HEADER_LEN>() else {
         return Ok(Decoded {
             consumed: 0,
-            progress: Progress::NeedMore(HEADER_LEN - buf.len()),
+            progress: Progress::NeedMore(HEADER_LEN.saturating_sub(buf.len())),
         });
     };
     let Some((header, bits)) = parse_header(head, max_body_len)? else {
@@ -241,10 +242,11 @@ pub fn decode_packet(buf: &[u8], max_body_len: u32) -> Result<Decoded<'_>, Decod
     match rest.get(..len) {
         None => Ok(Decoded {
             consumed: 0,
-            progress: Progress::NeedMore(len - rest.len()),
+            progress: Progress::NeedMore(len.saturating_sub(rest.len())),
         }),
         Some(body) => Ok(Decoded {
-            consumed: HEADER_LEN + len,
+            // The whole packet lies within `buf`: this cannot saturate.
+            consumed: HEADER_LEN.saturating_add(len),
             progress: Progress::Packet(Packet {
                 header: checked_type(header, bits)?,
                 body,
@@ -370,14 +372,14 @@ impl PacketDecoder {
     fn buffer<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
         let mut consumed = 0;
         if self.state == State::Header {
-            let take = (HEADER_LEN - self.buf.len()).min(input.len());
+            let take = HEADER_LEN.saturating_sub(self.buf.len()).min(input.len());
             self.buf
                 .extend_from_slice(input.get(..take).unwrap_or_default());
             consumed = take;
             let Some(head) = self.buf.first_chunk::<HEADER_LEN>() else {
                 return Ok(Decoded {
                     consumed,
-                    progress: Progress::NeedMore(HEADER_LEN - self.buf.len()),
+                    progress: Progress::NeedMore(HEADER_LEN.saturating_sub(self.buf.len())),
                 });
             };
             let head = *head;
@@ -404,17 +406,19 @@ impl PacketDecoder {
         let len = usize::try_from(header.body_len).unwrap_or(usize::MAX);
         let have = self.buf.len().saturating_sub(HEADER_LEN);
         let rest = input.get(consumed..).unwrap_or_default();
-        let take = (len - have).min(rest.len());
+        // `have` never exceeds `len`, and `consumed + take` never exceeds `input.len()`:
+        // none of the saturating operations below ever saturates.
+        let take = len.saturating_sub(have).min(rest.len());
         // Grow by what arrived, never by what the header announced.
         self.buf.reserve_exact(take);
         self.buf
             .extend_from_slice(rest.get(..take).unwrap_or_default());
-        consumed += take;
-        let have = have + take;
+        consumed = consumed.saturating_add(take);
+        let have = have.saturating_add(take);
         if have < len {
             return Ok(Decoded {
                 consumed,
-                progress: Progress::NeedMore(len - have),
+                progress: Progress::NeedMore(len.saturating_sub(have)),
             });
         }
         let header = match checked_type(header, bits) {
@@ -441,7 +445,7 @@ impl PacketDecoder {
             State::Delivered => Err(self.fail(DecodeError::NoGoodbye)),
             State::Header if self.buf.is_empty() => Err(self.fail(DecodeError::NoGoodbye)),
             State::Header => {
-                let needed = HEADER_LEN - self.buf.len();
+                let needed = HEADER_LEN.saturating_sub(self.buf.len());
                 Err(self.fail(DecodeError::Truncated { needed }))
             }
             State::Body { header, .. } => {

@@ -1,4 +1,5 @@
 //! The muxrpc endpoint: request numbers, async calls and streams above the codec (docs/PROTOCOL.md §4.2–4.6).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -84,6 +85,12 @@ impl Default for Config {
     }
 }
 
+/// Adds one to a misbehaviour counter (saturating: whatever the peer sends, a counter
+/// neither wraps nor panics).
+fn count(counter: &mut u64) {
+    *counter = counter.saturating_add(1);
+}
+
 /// A request, named by who made it: each side numbers the requests it makes 1, 2, 3, …
 /// independently (JS starts at 1 and never reuses a number).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -100,7 +107,7 @@ impl RequestId {
         match self {
             // Both kinds hold 1..=i32::MAX (checked where they are made).
             Self::Local(n) => i32::try_from(n).unwrap_or(i32::MAX),
-            Self::Remote(n) => -i32::try_from(n).unwrap_or(i32::MAX),
+            Self::Remote(n) => i32::try_from(n).unwrap_or(i32::MAX).saturating_neg(),
         }
     }
 }
@@ -419,7 +426,7 @@ impl Endpoint {
         if self.goodbye_sent || self.goodbye_received || self.eof {
             return Err(LocalError::Closed);
         }
-        let queued = self.tx.len() - self.tx_pos;
+        let queued = self.transmit_len();
         if queued >= self.config.max_transmit_bytes {
             return Err(LocalError::TransmitFull { queued });
         }
@@ -460,7 +467,7 @@ impl Endpoint {
         self.next_request = n.saturating_add(1);
         if kind.is_stream() {
             self.streams.insert(id, Stream::new(kind));
-            self.local_streams += 1;
+            self.local_streams = self.local_streams.saturating_add(1);
         } else {
             self.pending.insert(n);
         }
@@ -576,7 +583,7 @@ impl Endpoint {
         if let Some(s) = self.streams.get_mut(&id) {
             s.local_ended = true;
             s.remote_ended = true;
-            self.buffered -= s.queued_bytes;
+            self.buffered = self.buffered.saturating_sub(s.queued_bytes);
             s.queued_bytes = 0;
             s.queue.clear();
         }
@@ -590,8 +597,8 @@ impl Endpoint {
     pub fn read(&mut self, id: RequestId) -> Option<StreamItem> {
         let s = self.streams.get_mut(&id)?;
         let (item, weight) = s.queue.pop_front()?;
-        s.queued_bytes -= weight;
-        self.buffered -= weight;
+        s.queued_bytes = s.queued_bytes.saturating_sub(weight);
+        self.buffered = self.buffered.saturating_sub(weight);
         self.maybe_remove(id);
         Some(item)
     }
@@ -641,9 +648,11 @@ impl Endpoint {
         if done {
             self.streams.remove(&id);
             match id {
-                RequestId::Local(_) => self.local_streams -= 1,
+                RequestId::Local(_) => {
+                    self.local_streams = self.local_streams.saturating_sub(1);
+                }
                 RequestId::Remote(n) => {
-                    self.remote_streams -= 1;
+                    self.remote_streams = self.remote_streams.saturating_sub(1);
                     self.closed.insert(n, self.config.closed_ids);
                 }
             }
@@ -752,11 +761,14 @@ impl Endpoint {
         if let (Some(dst), Some(src)) = (out.get_mut(..n), pending.get(..n)) {
             dst.copy_from_slice(src);
         }
-        self.tx_pos += n;
-        if self.tx_pos == self.tx.len() {
+        // `n` is at most what was pending: `tx_pos` stays within `tx`.
+        self.tx_pos = self.tx_pos.saturating_add(n);
+        let left = self.transmit_len();
+        if left == 0 {
             self.tx.clear();
             self.tx_pos = 0;
-        } else if self.tx_pos > 64 * 1024 && self.tx_pos * 2 > self.tx.len() {
+        } else if self.tx_pos > 64 * 1024 && self.tx_pos > left {
+            // More than half of `tx` is sent: drop it.
             self.tx.drain(..self.tx_pos);
             self.tx_pos = 0;
         }
@@ -765,7 +777,7 @@ impl Endpoint {
 
     /// Bytes waiting for [`poll_transmit`](Self::poll_transmit).
     pub fn transmit_len(&self) -> usize {
-        self.tx.len() - self.tx_pos
+        self.tx.len().saturating_sub(self.tx_pos)
     }
 
     /// Takes the next event. Call after every [`handle_input`](Self::handle_input) (and after
@@ -773,7 +785,7 @@ impl Endpoint {
     #[must_use = "events must be handled: requests need answers"]
     pub fn poll_event(&mut self) -> Option<Event> {
         let (ev, weight) = self.events.pop_front()?;
-        self.buffered -= weight;
+        self.buffered = self.buffered.saturating_sub(weight);
         if let Event::Readable(id) = &ev {
             if let Some(s) = self.streams.get_mut(id) {
                 s.readable_pending = false;
@@ -783,7 +795,7 @@ impl Endpoint {
     }
 
     fn push_event(&mut self, ev: Event, weight: usize) {
-        self.buffered += weight;
+        self.buffered = self.buffered.saturating_add(weight);
         self.events.push_back((ev, weight));
     }
 
@@ -867,7 +879,8 @@ impl Endpoint {
             // Called even with no input left, so that a failed decoder says so again.
             let rest = input.get(consumed..).unwrap_or_default();
             let d = decoder.decode(rest)?;
-            consumed += d.consumed;
+            // At most `rest.len()`: `consumed` stays within `input`.
+            consumed = consumed.saturating_add(d.consumed);
             match d.progress {
                 Progress::NeedMore(_) | Progress::Ended => break,
                 Progress::Goodbye(_) => {
@@ -904,11 +917,11 @@ impl Endpoint {
     fn on_packet(&mut self, header: Header, body: &[u8]) {
         let req = header.request;
         if req == 0 {
-            self.stats.one_way_messages += 1;
+            count(&mut self.stats.one_way_messages);
             return;
         }
         let Some(id) = incoming_id(req) else {
-            self.stats.unknown_request += 1; // -2^31 names no request of ours
+            count(&mut self.stats.unknown_request); // -2^31 names no request of ours
             return;
         };
         match (id, header.flags.stream) {
@@ -918,7 +931,7 @@ impl Endpoint {
                     self.on_stream_packet(id, header, body);
                 } else if self.closed.contains(n) || header.flags.end {
                     // Never answer an end for a stream we do not know: no end ping-pong.
-                    self.stats.late_packets += 1;
+                    count(&mut self.stats.late_packets);
                 } else {
                     self.on_stream_request(n, header, body);
                 }
@@ -935,18 +948,18 @@ impl Endpoint {
                     };
                     self.push_event(Event::Response { id, result }, body.len());
                 } else if self.streams.contains_key(&id) {
-                    self.stats.wrong_kind += 1;
+                    count(&mut self.stats.wrong_kind);
                 } else {
-                    self.stats.unknown_request += 1;
+                    count(&mut self.stats.unknown_request);
                 }
             }
             (RequestId::Local(n), true) => {
                 if self.streams.contains_key(&id) {
                     self.on_stream_packet(id, header, body);
                 } else if self.pending.contains(&n) {
-                    self.stats.wrong_kind += 1;
+                    count(&mut self.stats.wrong_kind);
                 } else {
-                    self.stats.unknown_request += 1;
+                    count(&mut self.stats.unknown_request);
                 }
             }
         }
@@ -955,22 +968,22 @@ impl Endpoint {
     fn on_async_request(&mut self, n: u32, header: Header, body: &[u8]) {
         let id = RequestId::Remote(n);
         if self.goodbye_sent {
-            self.stats.after_goodbye += 1;
+            count(&mut self.stats.after_goodbye);
             return;
         }
         if self.incoming.contains(&n) {
-            self.stats.duplicate_requests += 1;
+            count(&mut self.stats.duplicate_requests);
             return;
         }
         if self.incoming.len() >= self.config.max_incoming_calls {
-            self.stats.refused_requests += 1;
+            count(&mut self.stats.refused_requests);
             let e = RemoteError::new("too many concurrent requests");
             self.queue_auto(false, true, id, &Body::Json(e.to_json()));
             return;
         }
         match read_request(false, header.flags.body_type, body) {
             Err(e) => {
-                self.stats.malformed_requests += 1;
+                count(&mut self.stats.malformed_requests);
                 self.queue_auto(false, true, id, &Body::Json(e.to_json()));
             }
             Ok(request) => {
@@ -983,7 +996,7 @@ impl Endpoint {
     fn on_stream_request(&mut self, n: u32, header: Header, body: &[u8]) {
         let id = RequestId::Remote(n);
         if self.goodbye_sent {
-            self.stats.after_goodbye += 1;
+            count(&mut self.stats.after_goodbye);
             return;
         }
         let refuse = |this: &mut Self, e: RemoteError| {
@@ -991,18 +1004,18 @@ impl Endpoint {
             this.closed.insert(n, this.config.closed_ids);
         };
         if self.remote_streams >= self.config.max_streams {
-            self.stats.refused_requests += 1;
+            count(&mut self.stats.refused_requests);
             refuse(self, RemoteError::new("too many open streams"));
             return;
         }
         match read_request(true, header.flags.body_type, body) {
             Err(e) => {
-                self.stats.malformed_requests += 1;
+                count(&mut self.stats.malformed_requests);
                 refuse(self, e);
             }
             Ok(request) => {
                 self.streams.insert(id, Stream::new(request.kind));
-                self.remote_streams += 1;
+                self.remote_streams = self.remote_streams.saturating_add(1);
                 self.push_event(Event::Request { id, request }, body.len());
             }
         }
@@ -1013,7 +1026,7 @@ impl Endpoint {
             return;
         };
         if s.remote_ended {
-            self.stats.after_end += 1;
+            count(&mut self.stats.after_end);
             return;
         }
         let weight = body.len();
@@ -1031,8 +1044,8 @@ impl Endpoint {
                 Err(e) => Err(CallError::InvalidJson(e)),
             };
             s.queue.push_back((StreamItem::End(result), weight));
-            s.queued_bytes += weight;
-            self.buffered += weight;
+            s.queued_bytes = s.queued_bytes.saturating_add(weight);
+            self.buffered = self.buffered.saturating_add(weight);
             if let Some(reply) = reply {
                 s.local_ended = true;
                 self.queue_auto(true, true, id, &reply);
@@ -1041,14 +1054,14 @@ impl Endpoint {
             return;
         }
         if !peer_writes(id, s.kind) {
-            self.stats.wrong_direction += 1;
+            count(&mut self.stats.wrong_direction);
             return;
         }
         match Body::decode_raw(self.config.raw_json, header.flags.body_type, body) {
             Ok(b) => {
                 s.queue.push_back((StreamItem::Data(b), weight));
-                s.queued_bytes += weight;
-                self.buffered += weight;
+                s.queued_bytes = s.queued_bytes.saturating_add(weight);
+                self.buffered = self.buffered.saturating_add(weight);
             }
             Err(e) => {
                 // Fail this stream only, and tell the peer.

@@ -1,4 +1,5 @@
 //! Request bodies: `{name, args, type}` (docs/PROTOCOL.md §4.3).
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -106,10 +107,11 @@ pub const MAX_QUOTED_REQUEST: usize = 1024;
 
 fn shorten(mut s: String) -> String {
     if s.len() > MAX_QUOTED_REQUEST {
-        let mut cut = MAX_QUOTED_REQUEST;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
+        // The last char boundary at or before the limit (0 always is one).
+        let cut = (0..=MAX_QUOTED_REQUEST)
+            .rev()
+            .find(|&i| s.is_char_boundary(i))
+            .unwrap_or(0);
         s.truncate(cut);
         s.push('…');
     }
