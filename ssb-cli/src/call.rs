@@ -66,7 +66,7 @@ pub(crate) struct Args {
     #[arg(value_name = "METHOD", value_parser = method_name)]
     method: String,
     /// The arguments: a JSON array is the argument list, any other JSON value the only
-    /// argument ('{"id":"@…"}' is '[{"id":"@…"}]') [default: none]
+    /// argument ('{"id":"@…"}' is the list holding that one object) [default: none]
     #[arg(value_name = "ARGS_JSON", value_parser = json_args, allow_hyphen_values = true)]
     args: Option<JsonArgs>,
     /// Call METHOD as a source stream (default: async)
