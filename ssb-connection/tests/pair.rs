@@ -133,6 +133,25 @@ impl ClientSide {
     }
 }
 
+/// `rounds` rounds of the session: client to server, the server application, server to
+/// client, then `client_app` on the client.
+fn rounds(
+    client: &mut Connection,
+    server: &mut Connection,
+    n: usize,
+    mut client_app: impl FnMut(&mut Connection),
+) {
+    let (_, bob) = keys();
+    for _ in 0..n {
+        let c = drain(client).unwrap();
+        feed(server, &c, usize::MAX).unwrap();
+        serve(server, &bob);
+        let s = drain(server).unwrap();
+        feed(client, &s, usize::MAX).unwrap();
+        client_app(client);
+    }
+}
+
 /// Runs a whole session, handing bytes over in pieces of `step`.
 fn session(step: usize, n: u64) -> (ClientSide, Connection, Connection) {
     let (_, bob) = keys();
@@ -266,17 +285,9 @@ fn rejected_client_sees_eof_as_truncation() {
 #[test]
 fn forged_frame_is_fatal_and_sticky() {
     let (mut client, mut server) = pair();
-    let (_, bob) = keys();
     let mut side = ClientSide::default();
     // Handshake and the first calls.
-    for _ in 0..3 {
-        let c = drain(&mut client).unwrap();
-        feed(&mut server, &c, usize::MAX).unwrap();
-        serve(&mut server, &bob);
-        let s = drain(&mut server).unwrap();
-        feed(&mut client, &s, usize::MAX).unwrap();
-        side.react(&mut client, 2);
-    }
+    rounds(&mut client, &mut server, 3, |client| side.react(client, 2));
     let mut c = client
         .endpoint()
         .unwrap()
@@ -301,15 +312,9 @@ fn forged_frame_is_fatal_and_sticky() {
 fn eof_after_the_muxrpc_goodbye_is_clean_without_a_box_goodbye() {
     // The JS client's close(): its muxrpc goodbye, then it stops; no box-stream goodbye.
     let (mut client, mut server) = pair();
-    let (_, bob) = keys();
-    for _ in 0..3 {
-        let c = drain(&mut client).unwrap();
-        feed(&mut server, &c, usize::MAX).unwrap();
-        serve(&mut server, &bob);
-        let s = drain(&mut server).unwrap();
-        feed(&mut client, &s, usize::MAX).unwrap();
+    rounds(&mut client, &mut server, 3, |client| {
         while client.poll_event().is_some() {}
-    }
+    });
     client.close();
     let mut goodbye = drain(&mut client).unwrap();
     // Keep only the frame holding the muxrpc goodbye (34 + 9 bytes), not the box goodbye
@@ -326,16 +331,8 @@ fn eof_after_the_muxrpc_goodbye_is_clean_without_a_box_goodbye() {
 #[test]
 fn eof_in_the_middle_is_truncation_and_fails_open_calls() {
     let (mut client, mut server) = pair();
-    let (_, bob) = keys();
     let mut side = ClientSide::default();
-    for _ in 0..2 {
-        let c = drain(&mut client).unwrap();
-        feed(&mut server, &c, usize::MAX).unwrap();
-        serve(&mut server, &bob);
-        let s = drain(&mut server).unwrap();
-        feed(&mut client, &s, usize::MAX).unwrap();
-        side.react(&mut client, 3);
-    }
+    rounds(&mut client, &mut server, 2, |client| side.react(client, 3));
     let asked = client
         .endpoint()
         .unwrap()
