@@ -4,6 +4,8 @@
 //! JS interop is in `interop.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 #[allow(dead_code, unreachable_pub)]
 #[path = "../src/net.rs"]
 mod net;
@@ -53,25 +55,7 @@ fn client_secret(dir: &std::path::Path) -> String {
 /// The messages of one author of the committed JS-generated feed vectors, in order, as
 /// compact JSON (what JS `JSON.stringify` makes of them).
 fn js_messages() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
-    let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).expect("feed vectors")).expect("JSON");
-    let case = file["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["id"] == "feeds/main-net/interleaved")
-        .expect("the interleaved feed case");
-    let all: Vec<String> = case["input"]["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .map(|m| {
-            ssb_legacy_json::parse(m.as_str().expect("text").as_bytes())
-                .expect("JSON")
-                .to_compact_string()
-        })
-        .collect();
+    let all = common::interleaved_feed_compact();
     let author = |m: &str| {
         ssb_legacy_json::parse(m.as_bytes())
             .expect("JSON")
@@ -249,25 +233,9 @@ fn verify_stops_at_the_first_invalid_message_and_names_it() {
 }
 
 fn js_messages_of_another_author() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
-    let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).expect("feed vectors")).expect("JSON");
-    let case = file["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["id"] == "feeds/main-net/interleaved")
-        .expect("case");
     let first = author_of(&js_messages()[0]);
-    case["input"]["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .map(|m| {
-            ssb_legacy_json::parse(m.as_str().expect("text").as_bytes())
-                .expect("JSON")
-                .to_compact_string()
-        })
+    common::interleaved_feed_compact()
+        .into_iter()
         .filter(|m| author_of(m) != first)
         .take(1)
         .collect()

@@ -9,15 +9,7 @@ use common::{ssb, tmp};
 
 /// The interleaved 5-author feed of the committed vectors (JS-generated, all valid).
 fn vector_feed() -> (Vec<String>, Vec<String>) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
-    let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).expect("feed vectors")).expect("JSON");
-    let case = file["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["id"] == "feeds/main-net/interleaved")
-        .expect("the interleaved feed case");
+    let case = common::interleaved_feed_case();
     let msgs = case["input"]["messages"]
         .as_array()
         .expect("messages")

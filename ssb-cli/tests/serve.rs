@@ -4,6 +4,8 @@
 //! The live JS interop is in `interop.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 #[allow(dead_code, unreachable_pub)]
 #[path = "../src/net.rs"]
 mod net;
@@ -35,25 +37,7 @@ fn keygen(dir: &Path, name: &str, seed: &str) -> String {
 
 /// The interleaved feed of the committed vectors (5 authors, JS-generated), compact.
 fn vector_feed() -> Vec<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../test-vectors/vectors/feed.json");
-    let file: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(path).expect("feed vectors")).expect("JSON");
-    let case = file["cases"]
-        .as_array()
-        .expect("cases")
-        .iter()
-        .find(|c| c["id"] == "feeds/main-net/interleaved")
-        .expect("case");
-    case["input"]["messages"]
-        .as_array()
-        .expect("messages")
-        .iter()
-        .map(|m| {
-            ssb_legacy_json::parse(m.as_str().expect("text").as_bytes())
-                .expect("JSON")
-                .to_compact_string()
-        })
-        .collect()
+    common::interleaved_feed_compact()
 }
 
 /// `ssb serve` running, killed when dropped.

@@ -52,6 +52,31 @@ pub(crate) fn vector_file(name: &str) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(&path).expect("vector file")).expect("JSON")
 }
 
+/// The interleaved 5-author feed case of the committed feed vectors (JS-generated, all valid).
+pub(crate) fn interleaved_feed_case() -> serde_json::Value {
+    vector_file("feed.json")["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .find(|c| c["id"] == "feeds/main-net/interleaved")
+        .cloned()
+        .expect("the interleaved feed case")
+}
+
+/// That case's messages as compact JSON (what JS `JSON.stringify` makes of them), in order.
+pub(crate) fn interleaved_feed_compact() -> Vec<String> {
+    interleaved_feed_case()["input"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            ssb_legacy_json::parse(m.as_str().expect("text").as_bytes())
+                .expect("JSON")
+                .to_compact_string()
+        })
+        .collect()
+}
+
 /// The node binary (`NODE` overrides). These tests FAIL, never skip, without node.
 pub(crate) fn node() -> String {
     std::env::var("NODE").unwrap_or_else(|_| "node".into())
