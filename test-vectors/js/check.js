@@ -18,12 +18,15 @@ let passed = 0
 let failed = 0
 const fail = (msg) => { failed++; if (failed <= 50) console.error('FAIL ' + msg) }
 
-for (const name of layers) {
-  const file = path.join(dir, name + '.json')
+// The per-layer files, then the EBT event-log files (vectors/ebt/*.json, one layer `ebt`).
+const ebt = require('./ebt-scenarios')
+const units = layers.map((name) => ({ name, file: path.join(dir, name + '.json'), text: () => serialize(build(name)), mod: require('./layers/' + name) }))
+  .concat(Object.keys(ebt.FILES).map((name) => ({ name: 'ebt/' + name, file: path.join(ebt.outDir, name + '.json'), text: () => ebt.serialize(ebt.build(name)), mod: ebt })))
+
+for (const { name, file, text, mod } of units) {
   if (!fs.existsSync(file)) { fail(name + ': ' + file + ' missing (run node generate.js)'); continue }
   const committed = fs.readFileSync(file, 'utf8')
-  if (serialize(build(name)) !== committed) fail(name + ': regenerated file differs from the committed one')
-  const mod = require('./layers/' + name)
+  if (text() !== committed) fail(name + ': regenerated file differs from the committed one')
   const parsed = JSON.parse(committed)
   const counts = { js: 0, jsPassed: 0, policy: 0, policyPassed: 0 }
   for (const c of parsed.cases) {

@@ -1,6 +1,8 @@
 'use strict'
-// Writes ../vectors/<layer>.json for every layer in layers/index.js. Deterministic:
-// running it twice gives identical files (check.js verifies that against the commit).
+// Writes ../vectors/<layer>.json for every layer in layers/index.js, and the EBT event-log
+// vectors ../vectors/ebt/*.json (ebt-scenarios.js; `node generate.js ebt` for those alone).
+// Deterministic: running it twice gives identical files (check.js verifies that against
+// the commit).
 const fs = require('fs')
 const path = require('path')
 const { serialize } = require('./common')
@@ -37,5 +39,8 @@ if (require.main === module) {
     const file = build(name)
     fs.writeFileSync(path.join(outDir, name + '.json'), serialize(file))
     console.log(name + ': ' + file.cases.length + ' cases')
+  }
+  if (!only.length || only.includes('ebt')) {
+    for (const [name, n] of require('./ebt-scenarios').writeAll()) console.log('ebt/' + name + ': ' + n + ' cases')
   }
 }
