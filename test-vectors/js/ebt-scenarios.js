@@ -802,6 +802,13 @@ const UNIT = {
     { t: 'block', from: A, to: 'bob', value: true }, { t: 'append', msg: { author: 'bob', sequence: 1, content: {} } },
     ...follows(A), ...server(B), { t: 'send', peer: B }
   ]),
+  // ...but ssb-ref's isFeedId (ssb-classic's isAuthor) takes a .sha256 suffix and any
+  // character in place of the suffix's dot: such ids are feeds to ssb-ebt
+  'adapter/lenient-feed-ids': single(A, [
+    { t: 'clock', clock: { [A]: 1, [B.slice(0, -8) + '.sha256']: 2, [C.slice(0, -8) + '!ed25519']: 3 } },
+    { t: 'follow', feed: B.slice(0, -8) + '.sha256', value: true }, { t: 'follow', feed: C.slice(0, -8) + '!ed25519', value: true },
+    ...server(D, { [B.slice(0, -8) + '.sha256']: 1, 'not a feed': 1 }), { t: 'send', peer: D }
+  ]),
   // the stream's data: a message only if ssb-ebt's isMsg holds, anything else is notes
   'adapter/message-or-notes': single(A, [
     { t: 'clock', clock: { [A]: 1 } }, ...follows(A, B), ...server(B),
