@@ -282,6 +282,8 @@ function stableStringify (v) { return JSON.stringify(canonical(v)) }
 module.exports = { run, createNode, canonical, diff, patch, INITIAL, reference, DEFAULT_TIMEOUT, stableStringify }
 
 if (require.main === module) {
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e })
   const args = process.argv.slice(2)
   const useDiff = args[0] === '--diff'
   if (useDiff) args.shift()
