@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use ssb_boxstream::{
-    Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, InPlace, MAX_BODY_LEN, OpenError,
-    SealError, increment_be, sealed_len,
+    BufferTooSmall, Decoded, Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN,
+    OpenError, Progress, SealError, increment_be, sealed_len,
 };
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -60,14 +60,20 @@ fn open_pieces(wire: &[u8], cuts: &[usize], key: [u8; 32], nonce: [u8; 24]) -> R
                     };
                 }
                 Ok(o) => {
-                    assert!(o.consumed <= piece.len());
-                    let done = o.consumed == piece.len();
-                    match o.frame {
-                        Some(Frame::Data(d)) => frames.push(d.to_vec()),
-                        Some(Frame::Goodbye) => frames.push(b"<goodbye>".to_vec()),
-                        None => assert!(done, "no frame means the input was used up"),
+                    let consumed = o.consumed;
+                    assert!(consumed <= piece.len());
+                    let done = consumed == piece.len();
+                    match o.progress {
+                        Progress::Frame(Frame::Data(d)) => frames.push(d.to_vec()),
+                        Progress::Frame(Frame::Goodbye) => frames.push(b"<goodbye>".to_vec()),
+                        Progress::NeedMore(n) => {
+                            assert!(done, "no frame means the input was used up");
+                            assert!(n > 0);
+                            assert_eq!(n, dec.bytes_needed());
+                        }
+                        Progress::Ended => assert!(done, "after the goodbye all is consumed"),
                     }
-                    piece = &piece[o.consumed..];
+                    piece = &piece[consumed..];
                     if piece.is_empty() {
                         break;
                     }
@@ -93,16 +99,28 @@ fn open_in_place_steps(wire: &[u8], step: usize) -> Received {
                     end: Err(e),
                 };
             }
-            Ok(InPlace::Ended) => break,
-            Ok(InPlace::Frame { consumed, frame }) => {
+            Ok(Decoded {
+                progress: Progress::Ended,
+                consumed,
+            }) => {
+                assert_eq!(consumed, buf.len());
+                break;
+            }
+            Ok(Decoded {
+                consumed,
+                progress: Progress::Frame(frame),
+            }) => {
                 match frame {
                     Frame::Data(d) => frames.push(d.to_vec()),
                     Frame::Goodbye => frames.push(b"<goodbye>".to_vec()),
                 }
                 buf.drain(..consumed);
             }
-            Ok(InPlace::NeedMore(n)) => {
-                assert!(n > buf.len());
+            Ok(Decoded {
+                consumed,
+                progress: Progress::NeedMore(n),
+            }) => {
+                assert!(n > 0 && consumed == 0);
                 if fed == wire.len() {
                     break;
                 }
@@ -180,6 +198,81 @@ fn every_split_point_and_every_byte_alone() {
     for step in 1..40 {
         assert_eq!(open_in_place_steps(&wire, step), want, "step {step}");
     }
+}
+
+/// A decrypt step with owned output: `Frame(Some(body))`, `Frame(None)` for the goodbye.
+type Step = (usize, Progress<Option<Vec<u8>>>);
+
+fn owned(d: Decoded<Frame<'_>>) -> Step {
+    let progress = match d.progress {
+        Progress::NeedMore(n) => Progress::NeedMore(n),
+        Progress::Frame(Frame::Data(b)) => Progress::Frame(Some(b.to_vec())),
+        Progress::Frame(Frame::Goodbye) => Progress::Frame(None),
+        Progress::Ended => Progress::Ended,
+    };
+    (d.consumed, progress)
+}
+
+/// A decryptor that `open` gave `wire[..p]`, in one piece.
+fn opened_up_to(wire: &[u8], p: usize) -> Decryptor {
+    let mut dec = Decryptor::new(KEY, NONCE);
+    let mut piece = &wire[..p];
+    while !piece.is_empty() {
+        let consumed = dec.open(piece).unwrap().consumed;
+        piece = &piece[consumed..];
+    }
+    dec
+}
+
+/// `NeedMore(n)` is the number of bytes still to come, beyond those given, through both
+/// decrypt APIs and at every position in every frame: exactly `n` more complete what was
+/// missing (the frame, or a header that then asks for its whole body), `n - 1` more do not.
+#[test]
+fn need_more_counts_the_bytes_beyond_those_given() {
+    let chunks: [&[u8]; 3] = [b"a", b"hello world", &[9u8; 100]];
+    let wire = seal_all(&chunks, true, KEY, NONCE);
+    let mut start = 0;
+    for i in 0..=chunks.len() {
+        // The goodbye, last, is a header alone.
+        let body = chunks.get(i).map_or(0, |c| c.len());
+        let frame = chunks.get(i).map(|c| c.to_vec());
+        let (header_end, end) = (start + HEADER_LEN, start + HEADER_LEN + body);
+        for p in start..end {
+            let n = if p < header_end {
+                header_end - p
+            } else {
+                end - p
+            };
+            // `open` holds wire[start..p]; it is given `extra` more bytes.
+            let open =
+                |extra: usize| owned(opened_up_to(&wire, p).open(&wire[p..p + extra]).unwrap());
+            // `open_in_place` is given wire[start..p + extra] at a frame boundary.
+            let in_place = |extra: usize| {
+                let mut buf = wire[start..p + extra].to_vec();
+                owned(opened_up_to(&wire, start).open_in_place(&mut buf).unwrap())
+            };
+            let done = if p + n == end {
+                Progress::Frame(frame.clone())
+            } else {
+                Progress::NeedMore(body) // the header is complete: now the whole body
+            };
+            assert_eq!(open(0), (0, Progress::NeedMore(n)), "open at {p}");
+            assert_eq!(in_place(0), (0, Progress::NeedMore(n)), "in place at {p}");
+            if n > 1 {
+                assert_eq!(open(n - 1), (n - 1, Progress::NeedMore(1)), "open at {p}");
+                assert_eq!(
+                    in_place(n - 1),
+                    (0, Progress::NeedMore(1)),
+                    "in place at {p}"
+                );
+            }
+            assert_eq!(open(n), (n, done.clone()), "open at {p}");
+            let in_place_consumed = if p + n == end { end - start } else { 0 };
+            assert_eq!(in_place(n), (in_place_consumed, done), "in place at {p}");
+        }
+        start = end;
+    }
+    assert_eq!(start, wire.len());
 }
 
 #[test]
@@ -275,9 +368,13 @@ fn body_longer_than_4096_is_refused() {
 fn authentic_empty_body_is_an_empty_frame_forged_one_is_fatal() {
     let frame = raw_frame(&[], 0, None);
     let mut dec = Decryptor::new(KEY, NONCE);
-    let o = dec.open(&frame).unwrap();
-    assert_eq!(o.consumed, HEADER_LEN);
-    assert_eq!(o.frame, Some(Frame::Data(&[])));
+    assert_eq!(
+        dec.open(&frame),
+        Ok(Decoded {
+            consumed: HEADER_LEN,
+            progress: Progress::Frame(Frame::Data(&[]))
+        })
+    );
     // Length 0 with a MAC that is not the empty box's: JS says "invalid packet".
     let forged = raw_frame(&[], 0, Some([1; 16]));
     let r = open_pieces(&forged, &[], KEY, NONCE);
@@ -291,16 +388,30 @@ fn bytes_after_goodbye_are_ignored() {
     assert_eq!(open_pieces(&wire, &[], KEY, NONCE), ok(&[b"x"]));
     let mut dec = Decryptor::new(KEY, NONCE);
     let o = dec.open(&wire).unwrap();
-    assert_eq!(o.frame, Some(Frame::Data(b"x")));
+    assert_eq!(o.progress, Progress::Frame(Frame::Data(b"x")));
     let rest = &wire[HEADER_LEN + 1..];
-    let o = dec.open(rest).unwrap();
-    assert_eq!((o.consumed, o.frame), (GOODBYE_LEN, Some(Frame::Goodbye)));
+    assert_eq!(
+        dec.open(rest),
+        Ok(Decoded {
+            consumed: GOODBYE_LEN,
+            progress: Progress::Frame(Frame::Goodbye)
+        })
+    );
     assert!(dec.is_finished());
     assert_eq!(
-        dec.open(&rest[GOODBYE_LEN..]).unwrap().consumed,
-        rest.len() - GOODBYE_LEN
+        dec.open(&rest[GOODBYE_LEN..]),
+        Ok(Decoded {
+            consumed: rest.len() - GOODBYE_LEN,
+            progress: Progress::Ended
+        })
     );
-    assert_eq!(dec.open_in_place(&mut [0u8; 3]), Ok(InPlace::Ended));
+    assert_eq!(
+        dec.open_in_place(&mut [0u8; 3]),
+        Ok(Decoded {
+            consumed: 3,
+            progress: Progress::Ended
+        })
+    );
 }
 
 #[test]
@@ -309,13 +420,17 @@ fn encryptor_limits() {
     let mut small = [0u8; 40];
     assert_eq!(
         enc.seal(&[0; 7], &mut small),
-        Err(SealError::BufferTooSmall { required: 41 })
+        Err(SealError::BufferTooSmall(BufferTooSmall { required: 41 }))
     );
     assert_eq!(enc.nonce(), &NONCE, "a refused seal changes nothing");
     assert_eq!(enc.seal(&[], &mut []), Ok(0), "empty input, no frame");
     assert_eq!(
         enc.seal_goodbye(&mut small[..33]),
-        Err(SealError::BufferTooSmall { required: 34 })
+        Err(SealError::BufferTooSmall(BufferTooSmall { required: 34 }))
+    );
+    assert_eq!(
+        enc.seal_goodbye(&mut small[..33]).unwrap_err().code(),
+        "buffer_too_small"
     );
     assert_eq!(enc.seal_goodbye(&mut small), Ok(34));
     assert!(enc.is_finished());
@@ -327,7 +442,13 @@ fn encryptor_limits() {
 fn mixing_the_two_decrypt_apis_mid_frame_is_refused() {
     let wire = seal_all(&[b"hello"], true, KEY, NONCE);
     let mut dec = Decryptor::new(KEY, NONCE);
-    assert_eq!(dec.open(&wire[..10]).unwrap().consumed, 10);
+    assert_eq!(
+        dec.open(&wire[..10]),
+        Ok(Decoded {
+            consumed: 10,
+            progress: Progress::NeedMore(HEADER_LEN - 10)
+        })
+    );
     assert_eq!(dec.bytes_needed(), HEADER_LEN - 10);
     let mut buf = wire[10..].to_vec();
     assert_eq!(
@@ -337,7 +458,7 @@ fn mixing_the_two_decrypt_apis_mid_frame_is_refused() {
     assert!(!OpenError::NotAtFrameBoundary.is_remote());
     // Not sticky: the buffered path continues.
     let o = dec.open(&wire[10..]).unwrap();
-    assert_eq!(o.frame, Some(Frame::Data(&b"hello"[..])));
+    assert_eq!(o.progress, Progress::Frame(Frame::Data(&b"hello"[..])));
 }
 
 #[test]

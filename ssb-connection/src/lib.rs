@@ -108,7 +108,7 @@ extern crate alloc;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN};
+use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN, Progress};
 use ssb_crypto::{CryptoRngCore, CurveSecretKey, Keypair, NetworkKey, PublicKey};
 use ssb_handshake::{Handshake, HandshakeError, HandshakeOutcome};
 use ssb_muxrpc::Endpoint;
@@ -228,19 +228,20 @@ impl Open {
             }
             let opened = self.decryptor.open(input)?;
             let consumed = opened.consumed;
-            match opened.frame {
-                Some(Frame::Data(plain)) => {
+            match opened.progress {
+                Progress::Frame(Frame::Data(plain)) => {
                     let taken = self.endpoint.handle_input(plain)?;
                     if let Some(rest) = plain.get(taken..) {
                         self.pending.extend_from_slice(rest);
                     }
                 }
-                Some(Frame::Goodbye) => {
+                Progress::Frame(Frame::Goodbye) => {
                     // The peer closed its side: after its muxrpc goodbye that is the end.
                     self.peer_done = true;
                     self.endpoint.handle_eof()?;
                 }
-                None => {}
+                // `Ended` never comes: nothing is opened after the goodbye (`peer_done`).
+                Progress::NeedMore(_) | Progress::Ended => {}
             }
             used = used.saturating_add(consumed);
             input = input.get(consumed..).unwrap_or_default();

@@ -382,7 +382,7 @@ fn a_slow_reader_stops_the_input_instead_of_buffering_it() {
 
 #[test]
 fn channel_pairs_the_directions() {
-    use ssb_boxstream::Frame;
+    use ssb_boxstream::{Frame, Progress};
     use ssb_handshake::Handshake;
     let (alice, bob) = keys();
     let mut c = Handshake::client(
@@ -414,13 +414,13 @@ fn channel_pairs_the_directions() {
     let mut wire = [0u8; 64];
     let n = c_enc.seal(b"ping", &mut wire).unwrap();
     assert_eq!(
-        s_dec.open(&wire[..n]).unwrap().frame,
-        Some(Frame::Data(&b"ping"[..]))
+        s_dec.open(&wire[..n]).unwrap().progress,
+        Progress::Frame(Frame::Data(&b"ping"[..]))
     );
     let n = s_enc.seal(b"pong", &mut wire).unwrap();
     assert_eq!(
-        c_dec.open(&wire[..n]).unwrap().frame,
-        Some(Frame::Data(&b"pong"[..]))
+        c_dec.open(&wire[..n]).unwrap().progress,
+        Progress::Frame(Frame::Data(&b"pong"[..]))
     );
 }
 

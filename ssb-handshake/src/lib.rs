@@ -5,7 +5,7 @@
 //! ([`ssb-boxstream`](https://docs.rs/ssb-boxstream)).
 //!
 //! ```
-//! use ssb_boxstream::{Decryptor, Encryptor, Frame};
+//! use ssb_boxstream::{Decryptor, Encryptor, Frame, Progress};
 //! use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 //! use ssb_handshake::{Event, Handshake, MAX_MESSAGE_LEN};
 //!
@@ -47,10 +47,10 @@
 //! while !input.is_empty() {
 //!     let opened = dec.open(input)?;
 //!     input = &input[opened.consumed..];
-//!     match opened.frame {
-//!         Some(Frame::Data(body)) => got.extend_from_slice(body),
-//!         Some(Frame::Goodbye) => break,
-//!         None => {}
+//!     match opened.progress {
+//!         Progress::Frame(Frame::Data(body)) => got.extend_from_slice(body),
+//!         Progress::Frame(Frame::Goodbye) | Progress::Ended => break,
+//!         Progress::NeedMore(_) => {}
 //!     }
 //! }
 //! dec.finish()?; // a stream that ends without a goodbye is an error (truncation)

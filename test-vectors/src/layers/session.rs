@@ -17,7 +17,9 @@
 //! goodbye.
 
 use serde_json::{Map, Value, json};
-use ssb_boxstream::{Decryptor, Encryptor, Frame, HEADER_LEN as BOX_HEADER_LEN, sealed_len};
+use ssb_boxstream::{
+    Decryptor, Encryptor, Frame, HEADER_LEN as BOX_HEADER_LEN, Progress as BoxProgress, sealed_len,
+};
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 use ssb_feed::{SignCap, verify_message};
 use ssb_handshake::{Handshake, HandshakeOutcome, MAX_MESSAGE_LEN};
@@ -96,7 +98,7 @@ impl Side {
         while !frames.is_empty() {
             let opened = self.decryptor.open(frames).map_err(|e| e.to_string())?;
             frames = frames.get(opened.consumed..).unwrap_or(&[]);
-            if let Some(Frame::Data(plain)) = opened.frame {
+            if let BoxProgress::Frame(Frame::Data(plain)) = opened.progress {
                 let plain = plain.to_vec();
                 let taken = self
                     .endpoint
@@ -378,8 +380,8 @@ fn direction(
     while !rest.is_empty() {
         let opened = dec.open(rest).map_err(|e| e.to_string())?;
         let consumed = opened.consumed;
-        match opened.frame {
-            Some(Frame::Data(body)) => {
+        match opened.progress {
+            BoxProgress::Frame(Frame::Data(body)) => {
                 let start = wire.len() - rest.len() - at;
                 let frame_wire = wire.get(start..start + at + consumed).unwrap_or(&[]);
                 owner.extend(std::iter::repeat_n(frames.len(), body.len()));
@@ -391,12 +393,13 @@ fn direction(
                 }));
                 at = 0;
             }
-            Some(Frame::Goodbye) => {
+            BoxProgress::Frame(Frame::Goodbye) => {
                 let start = wire.len() - rest.len() - at;
                 goodbye = Value::String(hex(wire.get(start..start + at + consumed).unwrap_or(&[])));
                 at = 0;
             }
-            None => at += consumed,
+            // Bytes after the goodbye (`Ended`) count as an unfinished frame, an error below.
+            BoxProgress::NeedMore(_) | BoxProgress::Ended => at += consumed,
         }
         rest = rest.get(consumed..).unwrap_or(&[]);
     }
