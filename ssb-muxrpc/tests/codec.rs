@@ -4,9 +4,9 @@
 use proptest::prelude::*;
 use serde_json::json;
 use ssb_muxrpc::{
-    Body, BodyError, BodyType, CallType, DecodeError, Decoded, EncodeError, Flags, HEADER_LEN,
-    Header, PacketDecoder, Progress, RemoteError, RequestError, decode_packet, encode_goodbye,
-    encode_packet, encoded_len, parse_request,
+    Body, BodyError, BodyType, BufferTooSmall, CallType, DecodeError, Decoded, EncodeError, Flags,
+    HEADER_LEN, Header, Item, PacketDecoder, Progress, RemoteError, RequestError, decode_packet,
+    encode_goodbye, encode_packet, encoded_len, parse_request,
 };
 
 fn flags(stream: bool, end: bool, t: u8) -> Flags {
@@ -38,8 +38,8 @@ fn decode_in_pieces(
         loop {
             let Decoded { consumed, progress } = dec.decode(piece)?;
             match progress {
-                Progress::Packet(p) => out.push((p.header, p.body.to_vec())),
-                Progress::Goodbye(_) => bye = true,
+                Progress::Frame(Item::Packet(p)) => out.push((p.header, p.body.to_vec())),
+                Progress::Frame(Item::Goodbye(_)) => bye = true,
                 Progress::NeedMore(n) => assert!(n > 0 && consumed == piece.len()),
                 Progress::Ended => {}
             }
@@ -108,10 +108,96 @@ proptest! {
         }
         let d = decode_packet(&wire, 1000).unwrap();
         prop_assert_eq!(d.consumed, wire.len());
-        let Progress::Packet(p) = d.progress else { panic!() };
+        let Progress::Frame(Item::Packet(p)) = d.progress else { panic!() };
         prop_assert_eq!(p.body, &body[..]);
         prop_assert_eq!(p.header.request, req);
     }
+}
+
+/// A decode step with owned output: `Frame(Some(packet))`, `Frame(None)` for the goodbye.
+type Step = (usize, Progress<Option<Owned>>);
+
+fn owned(d: Decoded<Item<'_>>) -> Step {
+    let progress = match d.progress {
+        Progress::NeedMore(n) => Progress::NeedMore(n),
+        Progress::Frame(Item::Packet(p)) => Progress::Frame(Some((p.header, p.body.to_vec()))),
+        Progress::Frame(Item::Goodbye(_)) => Progress::Frame(None),
+        Progress::Ended => Progress::Ended,
+    };
+    (d.consumed, progress)
+}
+
+/// `NeedMore(n)` is the number of bytes still to come, beyond those given, for the streaming
+/// decoder and the zero-copy one, at every position in every packet: exactly `n` more
+/// complete what was missing (the packet, or a header that then asks for its whole body),
+/// `n - 1` more do not.
+#[test]
+fn need_more_counts_the_bytes_beyond_those_given() {
+    let bodies: [&[u8]; 3] = [b"a", b"hello", &[9u8; 300]];
+    let mut wire = Vec::new();
+    let mut packets = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let f = flags(i % 2 == 0, false, 0);
+        let start = wire.len();
+        wire.resize(start + encoded_len(body.len()), 0);
+        encode_packet(f, i as i32 + 1, body, &mut wire[start..]).unwrap();
+        let header = Header {
+            flags: f,
+            body_len: body.len() as u32,
+            request: i as i32 + 1,
+        };
+        packets.push(Some((header, body.to_vec())));
+    }
+    packets.push(None); // the goodbye: a header alone
+    wire.extend_from_slice(&[0; HEADER_LEN]);
+
+    let mut streaming = PacketDecoder::new();
+    let mut start = 0;
+    for packet in packets {
+        let body = packet.as_ref().map_or(0, |(_, b)| b.len());
+        let (header_end, end) = (start + HEADER_LEN, start + HEADER_LEN + body);
+        for p in start..end {
+            let n = if p < header_end {
+                header_end - p
+            } else {
+                end - p
+            };
+            // The streaming decoder holds wire[start..p]; it is given `extra` more bytes.
+            let stream =
+                |extra: usize| owned(streaming.clone().decode(&wire[p..p + extra]).unwrap());
+            // The zero-copy decoder is given wire[start..p + extra].
+            let zero_copy =
+                |extra: usize| owned(decode_packet(&wire[start..p + extra], u32::MAX).unwrap());
+            let done = if p + n == end {
+                Progress::Frame(packet.clone())
+            } else {
+                Progress::NeedMore(body) // the header is complete: now the whole body
+            };
+            assert_eq!(stream(0), (0, Progress::NeedMore(n)), "streaming at {p}");
+            assert_eq!(zero_copy(0), (0, Progress::NeedMore(n)), "zero-copy at {p}");
+            if n > 1 {
+                assert_eq!(
+                    stream(n - 1),
+                    (n - 1, Progress::NeedMore(1)),
+                    "streaming at {p}"
+                );
+                assert_eq!(
+                    zero_copy(n - 1),
+                    (0, Progress::NeedMore(1)),
+                    "zero-copy at {p}"
+                );
+            }
+            assert_eq!(stream(n), (n, done.clone()), "streaming at {p}");
+            let zero_copy_consumed = if p + n == end { end - start } else { 0 };
+            assert_eq!(zero_copy(n), (zero_copy_consumed, done), "zero-copy at {p}");
+            // Move the streaming decoder on by one byte.
+            let d = streaming.decode(&wire[p..=p]).unwrap();
+            assert_eq!(d.consumed, 1);
+        }
+        start = end;
+    }
+    assert_eq!(start, wire.len());
+    assert!(streaming.is_ended());
 }
 
 #[test]
@@ -165,7 +251,7 @@ fn body_type_3_fails_after_its_body() {
     let mut dec = PacketDecoder::new();
     let d = dec.decode(&[0x03, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2]).unwrap();
     assert_eq!(d.consumed, HEADER_LEN);
-    assert!(matches!(d.progress, Progress::Goodbye(_)));
+    assert!(matches!(d.progress, Progress::Frame(Item::Goodbye(_))));
     assert!(dec.is_ended());
     assert_eq!(
         dec.decode(&[1, 2]).unwrap(),
@@ -195,7 +281,7 @@ fn encoder_errors() {
     let mut small = [0u8; 10];
     assert_eq!(
         encode_packet(f, 1, b"ab", &mut small),
-        Err(EncodeError::BufferTooSmall { required: 11 })
+        Err(EncodeError::BufferTooSmall(BufferTooSmall { required: 11 }))
     );
     assert_eq!(
         encode_packet(f, 1, b"", &mut small),
@@ -203,7 +289,11 @@ fn encoder_errors() {
     );
     assert_eq!(
         encode_goodbye(&mut small[..8]),
-        Err(EncodeError::BufferTooSmall { required: 9 })
+        Err(EncodeError::BufferTooSmall(BufferTooSmall { required: 9 }))
+    );
+    assert_eq!(
+        encode_goodbye(&mut small[..8]).unwrap_err().code(),
+        "buffer_too_small"
     );
     assert_eq!(EncodeError::EmptyBody.code(), "muxrpc_empty_body");
     assert_eq!(f.to_byte(), 0x0a);

@@ -24,7 +24,7 @@ use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 use ssb_feed::{SignCap, verify_message};
 use ssb_handshake::{Handshake, HandshakeOutcome, MAX_MESSAGE_LEN};
 use ssb_muxrpc::{
-    Body, BodyType, CallType, Endpoint, Event, HEADER_LEN, Progress, RemoteError, RequestId,
+    Body, BodyType, CallType, Endpoint, Event, HEADER_LEN, Item, Progress, RemoteError, RequestId,
     StreamItem, decode_packet,
 };
 
@@ -421,7 +421,7 @@ fn direction(
             s
         };
         match d.progress {
-            Progress::Packet(p) => {
+            Progress::Frame(Item::Packet(p)) => {
                 let (ty, body_text) = match p.header.flags.body_type {
                     BodyType::Binary => ("buffer", hex(p.body)),
                     BodyType::Utf8 => ("string", ssb_muxrpc::utf8_lossy(p.body).into_owned()),
@@ -443,13 +443,13 @@ fn direction(
                 m.insert("frames".into(), json!(span));
                 packets.push(Value::Object(m));
             }
-            Progress::Goodbye(h) => {
+            Progress::Frame(Item::Goodbye(h)) => {
                 packets.push(json!({ "goodbye": true, "header": hex(&h), "frames": span }));
             }
             Progress::NeedMore(_) => return Err("a side ended in the middle of a packet".into()),
             Progress::Ended => break,
         }
-        if matches!(d.progress, Progress::Goodbye(_)) {
+        if matches!(d.progress, Progress::Frame(Item::Goodbye(_))) {
             pos += d.consumed;
             if pos != plain.len() {
                 return Err("bytes after the packet-stream goodbye".into());
