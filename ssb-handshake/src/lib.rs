@@ -78,7 +78,10 @@
 //!   stream) to the caller.
 //! * Secrets (ephemeral key, shared secrets, box keys, [`BoxKeys`]) are zeroized on drop and
 //!   never printed by `Debug`.
-//! * Buffers are fixed: [`MAX_MESSAGE_LEN`] bytes in and out; no allocation.
+//! * Buffers are fixed: [`MAX_MESSAGE_LEN`] bytes in and out; no allocation. A short output
+//!   buffer is [`LocalError::BufferTooSmall`] (the workspace's one [`BufferTooSmall`], from
+//!   `ssb-sansio`), and [`Handshake::bytes_needed`] counts as every decoder's `NeedMore`
+//!   does: the bytes still to come.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -91,6 +94,7 @@ mod outcome;
 pub use error::{AuthFailure, HandshakeError, LocalError, RemoteError, Step};
 pub use machine::{Event, Handshake, Role};
 pub use outcome::{BoxKeys, HandshakeOutcome};
+pub use ssb_sansio::BufferTooSmall;
 
 /// Length of msg1 and msg2, the hellos: `HMAC(K, eph_pk) (32) || eph_pk (32)`.
 pub const HELLO_LEN: usize = 64;
