@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use serde_json::json;
-use ssb_connection::{Connection, ConnectionError, Event, channel};
+use ssb_connection::{
+    BufferTooSmall, Connection, ConnectionError, Event, MIN_TRANSMIT_BUFFER, channel,
+};
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 use ssb_muxrpc::{Body, CallType, Event as Rpc, RequestId, StreamItem};
 
@@ -232,6 +234,36 @@ fn bytes_after_msg4_are_handed_to_the_box_stream() {
         other => panic!("expected the server's request, got {other:?}"),
     }
     let _ = asked;
+}
+
+#[test]
+fn a_short_output_buffer_is_a_local_error_that_leaves_the_connection_usable() {
+    let (mut client, mut server) = pair();
+    // During the handshake: msg1 (64 bytes) is never split, and stays queued.
+    let short = ConnectionError::BufferTooSmall(BufferTooSmall { required: 64 });
+    assert_eq!(client.poll_transmit(&mut [0u8; 63]), Err(short.clone()));
+    assert_eq!(short.code(), "buffer_too_small");
+    assert_eq!(client.error(), None);
+    let m1 = drain(&mut client).unwrap();
+    assert_eq!(m1.len(), 64);
+    feed(&mut server, &m1, usize::MAX).unwrap();
+    // Open: a frame needs room for a header and a byte.
+    rounds(&mut client, &mut server, 2, |c| {
+        while c.poll_event().is_some() {}
+    });
+    let rpc = client.endpoint().expect("open");
+    let _ = rpc.call(CallType::Async, &["whoami"], vec![]).unwrap();
+    assert_eq!(
+        client.poll_transmit(&mut [0u8; MIN_TRANSMIT_BUFFER - 1]),
+        Err(ConnectionError::BufferTooSmall(BufferTooSmall {
+            required: MIN_TRANSMIT_BUFFER
+        }))
+    );
+    assert_eq!(client.error(), None);
+    assert!(
+        !drain(&mut client).unwrap().is_empty(),
+        "the call still goes out"
+    );
 }
 
 #[test]
