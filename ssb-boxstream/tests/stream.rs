@@ -2,6 +2,9 @@
 //! tampering, limits and stickiness.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+#[path = "../../ssb-sansio/tests/contract/mod.rs"]
+mod contract;
+
 use ssb_boxstream::{
     BufferTooSmall, Decoded, Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN,
     OpenError, Progress, SealError, increment_be, sealed_len,
@@ -201,78 +204,32 @@ fn every_split_point_and_every_byte_alone() {
 }
 
 /// A decrypt step with owned output: `Frame(Some(body))`, `Frame(None)` for the goodbye.
-type Step = (usize, Progress<Option<Vec<u8>>>);
-
-fn owned(d: Decoded<Frame<'_>>) -> Step {
-    let progress = match d.progress {
-        Progress::NeedMore(n) => Progress::NeedMore(n),
-        Progress::Frame(Frame::Data(b)) => Progress::Frame(Some(b.to_vec())),
-        Progress::Frame(Frame::Goodbye) => Progress::Frame(None),
-        Progress::Ended => Progress::Ended,
+fn owned(d: Decoded<Frame<'_>>) -> contract::Step<Option<Vec<u8>>> {
+    let frame = |f| match f {
+        Frame::Data(b) => Some(b.to_vec()),
+        Frame::Goodbye => None,
     };
-    (d.consumed, progress)
-}
-
-/// A decryptor that `open` gave `wire[..p]`, in one piece.
-fn opened_up_to(wire: &[u8], p: usize) -> Decryptor {
-    let mut dec = Decryptor::new(KEY, NONCE);
-    let mut piece = &wire[..p];
-    while !piece.is_empty() {
-        let consumed = dec.open(piece).unwrap().consumed;
-        piece = &piece[consumed..];
-    }
-    dec
+    (d.consumed, d.progress.map(frame))
 }
 
 /// `NeedMore(n)` is the number of bytes still to come, beyond those given, through both
-/// decrypt APIs and at every position in every frame: exactly `n` more complete what was
-/// missing (the frame, or a header that then asks for its whole body), `n - 1` more do not.
+/// decrypt APIs and at every position in every frame (the check all codecs share): exactly
+/// `n` more complete what was missing (the frame, or a header that then asks for its whole
+/// body), `n - 1` more do not.
 #[test]
 fn need_more_counts_the_bytes_beyond_those_given() {
     let chunks: [&[u8]; 3] = [b"a", b"hello world", &[9u8; 100]];
     let wire = seal_all(&chunks, true, KEY, NONCE);
-    let mut start = 0;
-    for i in 0..=chunks.len() {
-        // The goodbye, last, is a header alone.
-        let body = chunks.get(i).map_or(0, |c| c.len());
-        let frame = chunks.get(i).map(|c| c.to_vec());
-        let (header_end, end) = (start + HEADER_LEN, start + HEADER_LEN + body);
-        for p in start..end {
-            let n = if p < header_end {
-                header_end - p
-            } else {
-                end - p
-            };
-            // `open` holds wire[start..p]; it is given `extra` more bytes.
-            let open =
-                |extra: usize| owned(opened_up_to(&wire, p).open(&wire[p..p + extra]).unwrap());
-            // `open_in_place` is given wire[start..p + extra] at a frame boundary.
-            let in_place = |extra: usize| {
-                let mut buf = wire[start..p + extra].to_vec();
-                owned(opened_up_to(&wire, start).open_in_place(&mut buf).unwrap())
-            };
-            let done = if p + n == end {
-                Progress::Frame(frame.clone())
-            } else {
-                Progress::NeedMore(body) // the header is complete: now the whole body
-            };
-            assert_eq!(open(0), (0, Progress::NeedMore(n)), "open at {p}");
-            assert_eq!(in_place(0), (0, Progress::NeedMore(n)), "in place at {p}");
-            if n > 1 {
-                assert_eq!(open(n - 1), (n - 1, Progress::NeedMore(1)), "open at {p}");
-                assert_eq!(
-                    in_place(n - 1),
-                    (0, Progress::NeedMore(1)),
-                    "in place at {p}"
-                );
-            }
-            assert_eq!(open(n), (n, done.clone()), "open at {p}");
-            let in_place_consumed = if p + n == end { end - start } else { 0 };
-            assert_eq!(in_place(n), (in_place_consumed, done), "in place at {p}");
-        }
-        start = end;
-    }
-    assert_eq!(start, wire.len());
+    let mut frames: Vec<_> = chunks.iter().map(|c| (c.len(), Some(c.to_vec()))).collect();
+    frames.push((0, None)); // the goodbye: a header alone
+    contract::check_need_more(
+        &wire,
+        HEADER_LEN,
+        &frames,
+        || Decryptor::new(KEY, NONCE),
+        |dec, input| owned(dec.open(input).unwrap()),
+        |dec, buf| owned(dec.open_in_place(buf).unwrap()),
+    );
 }
 
 #[test]

@@ -1,12 +1,15 @@
 //! The packet codec on its own: round trips at arbitrary split points, limits, errors.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+#[path = "../../ssb-sansio/tests/contract/mod.rs"]
+mod contract;
+
 use proptest::prelude::*;
 use serde_json::json;
 use ssb_muxrpc::{
     Body, BodyError, BodyType, BufferTooSmall, CallType, DecodeError, Decoded, EncodeError, Flags,
     HEADER_LEN, Header, Item, PacketDecoder, Progress, RemoteError, RequestError, decode_packet,
-    encode_goodbye, encode_packet, encoded_len, parse_request,
+    encode_goodbye, encode_packet, encode_packet_to_vec, encoded_len, parse_request,
 };
 
 fn flags(stream: bool, end: bool, t: u8) -> Flags {
@@ -115,89 +118,42 @@ proptest! {
 }
 
 /// A decode step with owned output: `Frame(Some(packet))`, `Frame(None)` for the goodbye.
-type Step = (usize, Progress<Option<Owned>>);
-
-fn owned(d: Decoded<Item<'_>>) -> Step {
-    let progress = match d.progress {
-        Progress::NeedMore(n) => Progress::NeedMore(n),
-        Progress::Frame(Item::Packet(p)) => Progress::Frame(Some((p.header, p.body.to_vec()))),
-        Progress::Frame(Item::Goodbye(_)) => Progress::Frame(None),
-        Progress::Ended => Progress::Ended,
+fn owned(d: Decoded<Item<'_>>) -> contract::Step<Option<Owned>> {
+    let item = |i| match i {
+        Item::Packet(p) => Some((p.header, p.body.to_vec())),
+        Item::Goodbye(_) => None,
     };
-    (d.consumed, progress)
+    (d.consumed, d.progress.map(item))
 }
 
 /// `NeedMore(n)` is the number of bytes still to come, beyond those given, for the streaming
-/// decoder and the zero-copy one, at every position in every packet: exactly `n` more
-/// complete what was missing (the packet, or a header that then asks for its whole body),
-/// `n - 1` more do not.
+/// decoder and the zero-copy one, at every position in every packet (the check all codecs
+/// share): exactly `n` more complete what was missing (the packet, or a header that then asks
+/// for its whole body), `n - 1` more do not.
 #[test]
 fn need_more_counts_the_bytes_beyond_those_given() {
     let bodies: [&[u8]; 3] = [b"a", b"hello", &[9u8; 300]];
     let mut wire = Vec::new();
-    let mut packets = Vec::new();
+    let mut frames = Vec::new();
     for (i, body) in bodies.iter().enumerate() {
-        let f = flags(i % 2 == 0, false, 0);
-        let start = wire.len();
-        wire.resize(start + encoded_len(body.len()), 0);
-        encode_packet(f, i as i32 + 1, body, &mut wire[start..]).unwrap();
         let header = Header {
-            flags: f,
+            flags: flags(i % 2 == 0, false, 0),
             body_len: body.len() as u32,
             request: i as i32 + 1,
         };
-        packets.push(Some((header, body.to_vec())));
+        encode_packet_to_vec(header.flags, header.request, body, &mut wire).unwrap();
+        frames.push((body.len(), Some((header, body.to_vec()))));
     }
-    packets.push(None); // the goodbye: a header alone
+    frames.push((0, None)); // the goodbye: a header alone
     wire.extend_from_slice(&[0; HEADER_LEN]);
-
-    let mut streaming = PacketDecoder::new();
-    let mut start = 0;
-    for packet in packets {
-        let body = packet.as_ref().map_or(0, |(_, b)| b.len());
-        let (header_end, end) = (start + HEADER_LEN, start + HEADER_LEN + body);
-        for p in start..end {
-            let n = if p < header_end {
-                header_end - p
-            } else {
-                end - p
-            };
-            // The streaming decoder holds wire[start..p]; it is given `extra` more bytes.
-            let stream =
-                |extra: usize| owned(streaming.clone().decode(&wire[p..p + extra]).unwrap());
-            // The zero-copy decoder is given wire[start..p + extra].
-            let zero_copy =
-                |extra: usize| owned(decode_packet(&wire[start..p + extra], u32::MAX).unwrap());
-            let done = if p + n == end {
-                Progress::Frame(packet.clone())
-            } else {
-                Progress::NeedMore(body) // the header is complete: now the whole body
-            };
-            assert_eq!(stream(0), (0, Progress::NeedMore(n)), "streaming at {p}");
-            assert_eq!(zero_copy(0), (0, Progress::NeedMore(n)), "zero-copy at {p}");
-            if n > 1 {
-                assert_eq!(
-                    stream(n - 1),
-                    (n - 1, Progress::NeedMore(1)),
-                    "streaming at {p}"
-                );
-                assert_eq!(
-                    zero_copy(n - 1),
-                    (0, Progress::NeedMore(1)),
-                    "zero-copy at {p}"
-                );
-            }
-            assert_eq!(stream(n), (n, done.clone()), "streaming at {p}");
-            let zero_copy_consumed = if p + n == end { end - start } else { 0 };
-            assert_eq!(zero_copy(n), (zero_copy_consumed, done), "zero-copy at {p}");
-            // Move the streaming decoder on by one byte.
-            let d = streaming.decode(&wire[p..=p]).unwrap();
-            assert_eq!(d.consumed, 1);
-        }
-        start = end;
-    }
-    assert_eq!(start, wire.len());
-    assert!(streaming.is_ended());
+    contract::check_need_more(
+        &wire,
+        HEADER_LEN,
+        &frames,
+        PacketDecoder::new,
+        |dec, input| owned(dec.decode(input).unwrap()),
+        |_, buf| owned(decode_packet(buf, u32::MAX).unwrap()),
+    );
 }
 
 #[test]

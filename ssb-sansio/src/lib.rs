@@ -126,3 +126,15 @@ pub enum Progress<T> {
     /// ignored, and nothing will be decoded again.
     Ended,
 }
+
+impl<T> Progress<T> {
+    /// Applies `f` to the frame, keeping `NeedMore` and `Ended`: for example to copy a frame
+    /// borrowed from the decoder or its input out before the next call.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Progress<U> {
+        match self {
+            Self::NeedMore(n) => Progress::NeedMore(n),
+            Self::Frame(frame) => Progress::Frame(f(frame)),
+            Self::Ended => Progress::Ended,
+        }
+    }
+}
