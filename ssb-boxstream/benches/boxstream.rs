@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group};
-use ssb_boxstream::{Decryptor, Encryptor, Frame, InPlace, MAX_BODY_LEN, sealed_len};
+use ssb_boxstream::{Decoded, Decryptor, Encryptor, Frame, MAX_BODY_LEN, Progress, sealed_len};
 use xsalsa20poly1305::aead::{AeadInPlace, KeyInit};
 use xsalsa20poly1305::{Tag, XSalsa20Poly1305};
 
@@ -47,7 +47,7 @@ fn open_stream(wire: &[u8]) -> usize {
     while !input.is_empty() {
         let o = dec.open(input).unwrap();
         input = &input[o.consumed..];
-        if let Some(Frame::Data(d)) = o.frame {
+        if let Progress::Frame(Frame::Data(d)) = o.progress {
             got += black_box(d).len();
         }
     }
@@ -60,7 +60,10 @@ fn open_stream_in_place(wire: &mut [u8]) -> usize {
     let mut at = 0;
     while at < wire.len() {
         match dec.open_in_place(&mut wire[at..]).unwrap() {
-            InPlace::Frame { consumed, frame } => {
+            Decoded {
+                consumed,
+                progress: Progress::Frame(frame),
+            } => {
                 if let Frame::Data(d) = frame {
                     got += black_box(d).len();
                 }

@@ -4,6 +4,7 @@
 use core::fmt;
 
 use ssb_crypto::secretbox::open_in_place;
+use ssb_sansio::{Decoded, Progress};
 use zeroize::Zeroize;
 
 use crate::nonce::{increment_be, next};
@@ -54,7 +55,8 @@ impl OpenError {
     }
 }
 
-/// One authenticated frame.
+/// One authenticated frame: what [`Progress::Frame`] carries from [`Decryptor::open`] and
+/// [`Decryptor::open_in_place`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frame<'a> {
     /// A body (1..=4096 bytes from correct senders; possibly empty, see the crate docs),
@@ -62,36 +64,6 @@ pub enum Frame<'a> {
     Data(&'a [u8]),
     /// The goodbye: the peer ended this direction cleanly.
     Goodbye,
-}
-
-/// What [`Decryptor::open`] did with a piece of input.
-#[derive(Debug, PartialEq, Eq)]
-#[must_use]
-pub struct Opened<'a> {
-    /// Bytes of the input taken (all of it, unless a frame completed first). Pass the rest
-    /// to the next call.
-    pub consumed: usize,
-    /// The frame completed by this input, if any. Borrowed from the decryptor until the next
-    /// call.
-    pub frame: Option<Frame<'a>>,
-}
-
-/// What [`Decryptor::open_in_place`] found at the start of the caller's buffer.
-#[derive(Debug, PartialEq, Eq)]
-#[must_use]
-pub enum InPlace<'a> {
-    /// The buffer must hold at least this many bytes (from its start) to complete the frame.
-    /// Nothing was changed; call again with more.
-    NeedMore(usize),
-    /// A frame: discard `consumed` bytes from the start of the buffer after using `frame`.
-    Frame {
-        /// Bytes of the buffer the frame occupied.
-        consumed: usize,
-        /// The frame; `Data` points into the caller's buffer, decrypted in place.
-        frame: Frame<'a>,
-    },
-    /// The stream already ended with a goodbye; these bytes are ignored.
-    Ended,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,18 +161,21 @@ impl Decryptor {
     }
 
     /// Takes the next piece of ciphertext (any size, including empty) and returns how much of
-    /// it was used and the frame it completed, if any. At most one frame per call: call again
-    /// with `&input[consumed..]` until the input is used up. Bytes after a goodbye are consumed
-    /// and ignored. Errors are fatal and sticky.
-    pub fn open<'a>(&'a mut self, input: &[u8]) -> Result<Opened<'a>, OpenError> {
+    /// it was used and what it completed. At most one frame per call: call again with
+    /// `&input[consumed..]` until the input is used up. Until a frame completes every byte is
+    /// taken (the decryptor keeps the partial frame) and [`Progress::NeedMore`] says how many
+    /// more bytes the current header or body still needs ([`bytes_needed`](Self::bytes_needed)).
+    /// After the goodbye the input is consumed and ignored ([`Progress::Ended`]). Errors are
+    /// fatal and sticky.
+    pub fn open<'a>(&'a mut self, input: &[u8]) -> Result<Decoded<Frame<'a>>, OpenError> {
         let mut consumed = 0usize;
         loop {
             match self.state {
                 State::Failed(e) => return Err(e),
                 State::Ended => {
-                    return Ok(Opened {
+                    return Ok(Decoded {
                         consumed: input.len(),
-                        frame: None,
+                        progress: Progress::Ended,
                     });
                 }
                 State::Header => {
@@ -208,10 +183,7 @@ impl Decryptor {
                         self.fill(HEADER_LEN, input.get(consumed..).unwrap_or(&[])),
                     );
                     if self.filled < HEADER_LEN {
-                        return Ok(Opened {
-                            consumed,
-                            frame: None,
-                        });
+                        return Ok(self.need_more(consumed));
                     }
                     self.filled = 0;
                     let mut header = [0u8; HEADER_LEN];
@@ -221,9 +193,9 @@ impl Decryptor {
                         Ok(Header::Goodbye) => {
                             self.state = State::Ended;
                             self.nonce_after_goodbye();
-                            return Ok(Opened {
+                            return Ok(Decoded {
                                 consumed,
-                                frame: Some(Frame::Goodbye),
+                                progress: Progress::Frame(Frame::Goodbye),
                             });
                         }
                         Ok(Header::Body { len, mac }) => self.state = State::Body { len, mac },
@@ -233,10 +205,7 @@ impl Decryptor {
                     consumed = consumed
                         .saturating_add(self.fill(len, input.get(consumed..).unwrap_or(&[])));
                     if self.filled < len {
-                        return Ok(Opened {
-                            consumed,
-                            frame: None,
-                        });
+                        return Ok(self.need_more(consumed));
                     }
                     self.filled = 0;
                     let key = self.key;
@@ -252,12 +221,20 @@ impl Decryptor {
                     increment_be(&mut self.nonce);
                     increment_be(&mut self.nonce);
                     self.state = State::Header;
-                    return Ok(Opened {
+                    return Ok(Decoded {
                         consumed,
-                        frame: Some(Frame::Data(self.buf.get(..len).unwrap_or(&[]))),
+                        progress: Progress::Frame(Frame::Data(self.buf.get(..len).unwrap_or(&[]))),
                     });
                 }
             }
+        }
+    }
+
+    /// `open` took all its input without completing a frame: what the frame still misses.
+    fn need_more<'a>(&self, consumed: usize) -> Decoded<Frame<'a>> {
+        Decoded {
+            consumed,
+            progress: Progress::NeedMore(self.bytes_needed()),
         }
     }
 
@@ -283,18 +260,32 @@ impl Decryptor {
     /// Zero-copy variant of [`open`](Self::open): `buf` starts at a frame boundary (the
     /// caller accumulates ciphertext and discards `consumed` bytes after each frame). The
     /// frame's body is decrypted in place inside `buf`. If the frame is incomplete, nothing in
-    /// `buf` changes and [`InPlace::NeedMore`] says how long `buf` must be. Do not mix with
-    /// `open` in the middle of a frame ([`OpenError::NotAtFrameBoundary`]).
-    pub fn open_in_place<'a>(&mut self, buf: &'a mut [u8]) -> Result<InPlace<'a>, OpenError> {
+    /// `buf` changes, nothing is consumed and [`Progress::NeedMore`] says how many more bytes
+    /// `buf` must hold (beyond its current length). After the goodbye the whole buffer is
+    /// consumed and ignored ([`Progress::Ended`]). Do not mix with `open` in the middle of a
+    /// frame ([`OpenError::NotAtFrameBoundary`]).
+    pub fn open_in_place<'a>(
+        &mut self,
+        buf: &'a mut [u8],
+    ) -> Result<Decoded<Frame<'a>>, OpenError> {
         match self.state {
             State::Failed(e) => return Err(e),
-            State::Ended => return Ok(InPlace::Ended),
+            State::Ended => {
+                return Ok(Decoded {
+                    consumed: buf.len(),
+                    progress: Progress::Ended,
+                });
+            }
             State::Body { .. } => return Err(OpenError::NotAtFrameBoundary),
             State::Header if self.filled != 0 => return Err(OpenError::NotAtFrameBoundary),
             State::Header => {}
         }
+        let have = buf.len();
         let Some((wire_header, rest)) = buf.split_first_chunk_mut::<HEADER_LEN>() else {
-            return Ok(InPlace::NeedMore(HEADER_LEN));
+            return Ok(Decoded {
+                consumed: 0,
+                progress: Progress::NeedMore(HEADER_LEN.saturating_sub(have)),
+            });
         };
         // The header is opened on a copy, so an incomplete frame leaves `buf` untouched.
         let mut header = *wire_header;
@@ -303,28 +294,32 @@ impl Decryptor {
             Ok(Header::Goodbye) => {
                 self.state = State::Ended;
                 self.nonce_after_goodbye();
-                Ok(InPlace::Frame {
+                Ok(Decoded {
                     consumed: HEADER_LEN,
-                    frame: Frame::Goodbye,
+                    progress: Progress::Frame(Frame::Goodbye),
                 })
             }
             Ok(Header::Body { len, mac }) => {
+                let missing = len.saturating_sub(rest.len());
                 let Some(body) = rest.get_mut(..len) else {
-                    return Ok(InPlace::NeedMore(HEADER_LEN.saturating_add(len)));
+                    return Ok(Decoded {
+                        consumed: 0,
+                        progress: Progress::NeedMore(missing),
+                    });
                 };
                 if let Err(e) = self.open_body(body, &mac) {
                     return Err(self.fail(e));
                 }
-                Ok(InPlace::Frame {
+                Ok(Decoded {
                     consumed: HEADER_LEN.saturating_add(len),
-                    frame: Frame::Data(body),
+                    progress: Progress::Frame(Frame::Data(body)),
                 })
             }
         }
     }
 
     /// Bytes still needed to complete the current header or body (0 after the goodbye or a
-    /// failure).
+    /// failure): the number [`open`](Self::open) last gave as [`Progress::NeedMore`].
     pub fn bytes_needed(&self) -> usize {
         match self.state {
             State::Header => HEADER_LEN.saturating_sub(self.filled),

@@ -4,6 +4,7 @@
 use core::fmt;
 
 use ssb_crypto::secretbox::seal_in_place;
+use ssb_sansio::BufferTooSmall;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::nonce::{increment_be, next};
@@ -13,12 +14,10 @@ use crate::{GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SealError {
-    /// The output buffer is shorter than the frames to write.
-    #[error("output buffer too small: {required} bytes required")]
-    BufferTooSmall {
-        /// The length needed ([`sealed_len`], or [`GOODBYE_LEN`]).
-        required: usize,
-    },
+    /// The output buffer is shorter than the frames to write; `required` is [`sealed_len`]
+    /// (or [`GOODBYE_LEN`] for the goodbye).
+    #[error(transparent)]
+    BufferTooSmall(#[from] BufferTooSmall),
     /// The goodbye was already sealed; a stream carries nothing after it.
     #[error("the stream already ended with a goodbye")]
     Finished,
@@ -28,7 +27,7 @@ impl SealError {
     /// A stable machine-readable name of the failure.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BufferTooSmall { .. } => "buffer_too_small",
+            Self::BufferTooSmall(e) => e.code(),
             Self::Finished => "boxstream_finished",
         }
     }
@@ -76,7 +75,7 @@ impl Encryptor {
         }
         let required = sealed_len(plain.len());
         if out.len() < required {
-            return Err(SealError::BufferTooSmall { required });
+            return Err(BufferTooSmall { required }.into());
         }
         let mut written = 0usize;
         for chunk in plain.chunks(MAX_BODY_LEN) {
@@ -84,7 +83,7 @@ impl Encryptor {
                 .saturating_add(HEADER_LEN)
                 .saturating_add(chunk.len());
             let Some(frame) = out.get_mut(written..end) else {
-                return Err(SealError::BufferTooSmall { required });
+                return Err(BufferTooSmall { required }.into());
             };
             self.seal_frame(chunk, frame);
             written = end;
@@ -116,9 +115,10 @@ impl Encryptor {
             return Err(SealError::Finished);
         }
         let Some(frame) = out.get_mut(..GOODBYE_LEN) else {
-            return Err(SealError::BufferTooSmall {
+            return Err(BufferTooSmall {
                 required: GOODBYE_LEN,
-            });
+            }
+            .into());
         };
         let (mac, plain) = frame.split_at_mut(16);
         plain.fill(0);

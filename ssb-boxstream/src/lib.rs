@@ -3,7 +3,7 @@
 //! caller buffers, a [`Decryptor`] takes ciphertext in pieces of any size and decrypts in place.
 //!
 //! ```
-//! use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, sealed_len};
+//! use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, Progress, sealed_len};
 //!
 //! let (key, nonce) = ([7u8; 32], [0u8; 24]); // from the handshake's outcome
 //! let mut enc = Encryptor::new(key, nonce);
@@ -20,7 +20,7 @@
 //!     while !piece.is_empty() {
 //!         let opened = dec.open(piece)?;
 //!         piece = &piece[opened.consumed..];
-//!         if let Some(Frame::Data(body)) = opened.frame {
+//!         if let Progress::Frame(Frame::Data(body)) = opened.progress {
 //!             received.extend_from_slice(body);
 //!         }
 //!     }
@@ -29,6 +29,13 @@
 //! assert_eq!(received, message);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Both decrypt APIs return the decode-step result every codec of this workspace shares
+//! ([`Decoded`] `{ consumed, progress }`, re-exported from `ssb-sansio`): a
+//! [`Progress::Frame`] with the [`Frame`], [`Progress::NeedMore`]`(n)` when at least `n` more
+//! bytes (beyond those given) are needed, or [`Progress::Ended`] after the goodbye.
+//! [`Decryptor::open`] takes input in pieces of any size and keeps a partial frame itself;
+//! [`Decryptor::open_in_place`] decrypts a whole frame inside the caller's buffer.
 //!
 //! The codec knows nothing of the handshake: keys and nonces come in as arguments (the
 //! `send` and `recv` halves of a handshake's outcome; `ssb-connection`'s `channel` pairs them
@@ -56,9 +63,10 @@ mod decrypt;
 mod encrypt;
 mod nonce;
 
-pub use decrypt::{Decryptor, Frame, InPlace, OpenError, Opened};
+pub use decrypt::{Decryptor, Frame, OpenError};
 pub use encrypt::{Encryptor, SealError, sealed_len};
 pub use nonce::increment_be;
+pub use ssb_sansio::{BufferTooSmall, Decoded, Progress};
 
 /// The largest body a frame carries; longer writes are split. Received headers announcing more
 /// are refused.

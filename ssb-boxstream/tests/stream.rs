@@ -2,9 +2,12 @@
 //! tampering, limits and stickiness.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+#[path = "../../ssb-sansio/tests/contract/mod.rs"]
+mod contract;
+
 use ssb_boxstream::{
-    Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, InPlace, MAX_BODY_LEN, OpenError,
-    SealError, increment_be, sealed_len,
+    BufferTooSmall, Decoded, Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN,
+    OpenError, Progress, SealError, increment_be, sealed_len,
 };
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -60,14 +63,20 @@ fn open_pieces(wire: &[u8], cuts: &[usize], key: [u8; 32], nonce: [u8; 24]) -> R
                     };
                 }
                 Ok(o) => {
-                    assert!(o.consumed <= piece.len());
-                    let done = o.consumed == piece.len();
-                    match o.frame {
-                        Some(Frame::Data(d)) => frames.push(d.to_vec()),
-                        Some(Frame::Goodbye) => frames.push(b"<goodbye>".to_vec()),
-                        None => assert!(done, "no frame means the input was used up"),
+                    let consumed = o.consumed;
+                    assert!(consumed <= piece.len());
+                    let done = consumed == piece.len();
+                    match o.progress {
+                        Progress::Frame(Frame::Data(d)) => frames.push(d.to_vec()),
+                        Progress::Frame(Frame::Goodbye) => frames.push(b"<goodbye>".to_vec()),
+                        Progress::NeedMore(n) => {
+                            assert!(done, "no frame means the input was used up");
+                            assert!(n > 0);
+                            assert_eq!(n, dec.bytes_needed());
+                        }
+                        Progress::Ended => assert!(done, "after the goodbye all is consumed"),
                     }
-                    piece = &piece[o.consumed..];
+                    piece = &piece[consumed..];
                     if piece.is_empty() {
                         break;
                     }
@@ -93,16 +102,28 @@ fn open_in_place_steps(wire: &[u8], step: usize) -> Received {
                     end: Err(e),
                 };
             }
-            Ok(InPlace::Ended) => break,
-            Ok(InPlace::Frame { consumed, frame }) => {
+            Ok(Decoded {
+                progress: Progress::Ended,
+                consumed,
+            }) => {
+                assert_eq!(consumed, buf.len());
+                break;
+            }
+            Ok(Decoded {
+                consumed,
+                progress: Progress::Frame(frame),
+            }) => {
                 match frame {
                     Frame::Data(d) => frames.push(d.to_vec()),
                     Frame::Goodbye => frames.push(b"<goodbye>".to_vec()),
                 }
                 buf.drain(..consumed);
             }
-            Ok(InPlace::NeedMore(n)) => {
-                assert!(n > buf.len());
+            Ok(Decoded {
+                consumed,
+                progress: Progress::NeedMore(n),
+            }) => {
+                assert!(n > 0 && consumed == 0);
                 if fed == wire.len() {
                     break;
                 }
@@ -180,6 +201,35 @@ fn every_split_point_and_every_byte_alone() {
     for step in 1..40 {
         assert_eq!(open_in_place_steps(&wire, step), want, "step {step}");
     }
+}
+
+/// A decrypt step with owned output: `Frame(Some(body))`, `Frame(None)` for the goodbye.
+fn owned(d: Decoded<Frame<'_>>) -> contract::Step<Option<Vec<u8>>> {
+    let frame = |f| match f {
+        Frame::Data(b) => Some(b.to_vec()),
+        Frame::Goodbye => None,
+    };
+    (d.consumed, d.progress.map(frame))
+}
+
+/// `NeedMore(n)` is the number of bytes still to come, beyond those given, through both
+/// decrypt APIs and at every position in every frame (the check all codecs share): exactly
+/// `n` more complete what was missing (the frame, or a header that then asks for its whole
+/// body), `n - 1` more do not.
+#[test]
+fn need_more_counts_the_bytes_beyond_those_given() {
+    let chunks: [&[u8]; 3] = [b"a", b"hello world", &[9u8; 100]];
+    let wire = seal_all(&chunks, true, KEY, NONCE);
+    let mut frames: Vec<_> = chunks.iter().map(|c| (c.len(), Some(c.to_vec()))).collect();
+    frames.push((0, None)); // the goodbye: a header alone
+    contract::check_need_more(
+        &wire,
+        HEADER_LEN,
+        &frames,
+        || Decryptor::new(KEY, NONCE),
+        |dec, input| owned(dec.open(input).unwrap()),
+        |dec, buf| owned(dec.open_in_place(buf).unwrap()),
+    );
 }
 
 #[test]
@@ -275,9 +325,13 @@ fn body_longer_than_4096_is_refused() {
 fn authentic_empty_body_is_an_empty_frame_forged_one_is_fatal() {
     let frame = raw_frame(&[], 0, None);
     let mut dec = Decryptor::new(KEY, NONCE);
-    let o = dec.open(&frame).unwrap();
-    assert_eq!(o.consumed, HEADER_LEN);
-    assert_eq!(o.frame, Some(Frame::Data(&[])));
+    assert_eq!(
+        dec.open(&frame),
+        Ok(Decoded {
+            consumed: HEADER_LEN,
+            progress: Progress::Frame(Frame::Data(&[]))
+        })
+    );
     // Length 0 with a MAC that is not the empty box's: JS says "invalid packet".
     let forged = raw_frame(&[], 0, Some([1; 16]));
     let r = open_pieces(&forged, &[], KEY, NONCE);
@@ -291,16 +345,30 @@ fn bytes_after_goodbye_are_ignored() {
     assert_eq!(open_pieces(&wire, &[], KEY, NONCE), ok(&[b"x"]));
     let mut dec = Decryptor::new(KEY, NONCE);
     let o = dec.open(&wire).unwrap();
-    assert_eq!(o.frame, Some(Frame::Data(b"x")));
+    assert_eq!(o.progress, Progress::Frame(Frame::Data(b"x")));
     let rest = &wire[HEADER_LEN + 1..];
-    let o = dec.open(rest).unwrap();
-    assert_eq!((o.consumed, o.frame), (GOODBYE_LEN, Some(Frame::Goodbye)));
+    assert_eq!(
+        dec.open(rest),
+        Ok(Decoded {
+            consumed: GOODBYE_LEN,
+            progress: Progress::Frame(Frame::Goodbye)
+        })
+    );
     assert!(dec.is_finished());
     assert_eq!(
-        dec.open(&rest[GOODBYE_LEN..]).unwrap().consumed,
-        rest.len() - GOODBYE_LEN
+        dec.open(&rest[GOODBYE_LEN..]),
+        Ok(Decoded {
+            consumed: rest.len() - GOODBYE_LEN,
+            progress: Progress::Ended
+        })
     );
-    assert_eq!(dec.open_in_place(&mut [0u8; 3]), Ok(InPlace::Ended));
+    assert_eq!(
+        dec.open_in_place(&mut [0u8; 3]),
+        Ok(Decoded {
+            consumed: 3,
+            progress: Progress::Ended
+        })
+    );
 }
 
 #[test]
@@ -309,13 +377,17 @@ fn encryptor_limits() {
     let mut small = [0u8; 40];
     assert_eq!(
         enc.seal(&[0; 7], &mut small),
-        Err(SealError::BufferTooSmall { required: 41 })
+        Err(SealError::BufferTooSmall(BufferTooSmall { required: 41 }))
     );
     assert_eq!(enc.nonce(), &NONCE, "a refused seal changes nothing");
     assert_eq!(enc.seal(&[], &mut []), Ok(0), "empty input, no frame");
     assert_eq!(
         enc.seal_goodbye(&mut small[..33]),
-        Err(SealError::BufferTooSmall { required: 34 })
+        Err(SealError::BufferTooSmall(BufferTooSmall { required: 34 }))
+    );
+    assert_eq!(
+        enc.seal_goodbye(&mut small[..33]).unwrap_err().code(),
+        "buffer_too_small"
     );
     assert_eq!(enc.seal_goodbye(&mut small), Ok(34));
     assert!(enc.is_finished());
@@ -327,7 +399,13 @@ fn encryptor_limits() {
 fn mixing_the_two_decrypt_apis_mid_frame_is_refused() {
     let wire = seal_all(&[b"hello"], true, KEY, NONCE);
     let mut dec = Decryptor::new(KEY, NONCE);
-    assert_eq!(dec.open(&wire[..10]).unwrap().consumed, 10);
+    assert_eq!(
+        dec.open(&wire[..10]),
+        Ok(Decoded {
+            consumed: 10,
+            progress: Progress::NeedMore(HEADER_LEN - 10)
+        })
+    );
     assert_eq!(dec.bytes_needed(), HEADER_LEN - 10);
     let mut buf = wire[10..].to_vec();
     assert_eq!(
@@ -337,7 +415,7 @@ fn mixing_the_two_decrypt_apis_mid_frame_is_refused() {
     assert!(!OpenError::NotAtFrameBoundary.is_remote());
     // Not sticky: the buffered path continues.
     let o = dec.open(&wire[10..]).unwrap();
-    assert_eq!(o.frame, Some(Frame::Data(&b"hello"[..])));
+    assert_eq!(o.progress, Progress::Frame(Frame::Data(&b"hello"[..])));
 }
 
 #[test]

@@ -8,7 +8,9 @@
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, MAX_BODY_LEN, MAX_FRAME_LEN};
+use ssb_boxstream::{
+    Decryptor, Encryptor, Frame, GOODBYE_LEN, MAX_BODY_LEN, MAX_FRAME_LEN, Progress,
+};
 use zeroize::Zeroizing;
 
 use crate::error::CliError;
@@ -126,13 +128,13 @@ fn open(
                 }
             };
             piece = &piece[opened.consumed..];
-            match opened.frame {
-                Some(Frame::Data(body)) => output.write_all(body).map_err(io)?,
-                Some(Frame::Goodbye) => {
+            match opened.progress {
+                Progress::Frame(Frame::Data(body)) => output.write_all(body).map_err(io)?,
+                Progress::Frame(Frame::Goodbye) | Progress::Ended => {
                     output.flush().map_err(io)?;
                     return Ok(ExitCode::SUCCESS);
                 }
-                None => {}
+                Progress::NeedMore(_) => {}
             }
         }
     }

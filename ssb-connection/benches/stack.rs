@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group};
 use serde_json::{Value, json};
-use ssb_boxstream::{Decryptor, Encryptor, Frame, MAX_BODY_LEN, sealed_len};
+use ssb_boxstream::{Decryptor, Encryptor, Frame, MAX_BODY_LEN, Progress, sealed_len};
 use ssb_connection::{Connection, Event};
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 use ssb_handshake::{Handshake, HandshakeOutcome};
@@ -194,7 +194,7 @@ fn boxstream_once(plain: &[u8], wire: &mut [u8]) -> usize {
     while !input.is_empty() {
         let o = dec.open(input).unwrap();
         input = &input[o.consumed..];
-        if let Some(Frame::Data(d)) = o.frame {
+        if let Progress::Frame(Frame::Data(d)) = o.progress {
             got += black_box(d).len();
         }
     }

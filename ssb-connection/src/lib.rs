@@ -108,12 +108,13 @@ extern crate alloc;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN};
+use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, HEADER_LEN, MAX_BODY_LEN, Progress};
 use ssb_crypto::{CryptoRngCore, CurveSecretKey, Keypair, NetworkKey, PublicKey};
-use ssb_handshake::{Handshake, HandshakeError, HandshakeOutcome};
+use ssb_handshake::{Handshake, HandshakeError, HandshakeOutcome, LocalError};
 use ssb_muxrpc::Endpoint;
 
 pub use ssb_handshake::Role;
+pub use ssb_sansio::BufferTooSmall;
 
 /// Both halves of a connection's box streams from a completed handshake: the encryptor for
 /// what this side sends, the decryptor for what it receives.
@@ -150,7 +151,7 @@ pub enum Event {
     Closed,
 }
 
-/// Why a connection failed. All fatal and sticky.
+/// Why a connection failed. All fatal and sticky but [`ConnectionError::BufferTooSmall`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectionError {
@@ -169,12 +170,11 @@ pub enum ConnectionError {
     /// The server refused the client (after [`Connection::reject`]).
     #[error("the client was rejected")]
     Rejected,
-    /// Local misuse: `out` must hold at least this many bytes.
-    #[error("output buffer too small: {required} bytes required")]
-    BufferTooSmall {
-        /// The smallest buffer that works.
-        required: usize,
-    },
+    /// Local misuse: `out` must hold at least `required` bytes (a handshake message, or
+    /// [`MIN_TRANSMIT_BUFFER`]). Not sticky: nothing was taken from the send queue; call
+    /// again with a buffer that large.
+    #[error(transparent)]
+    BufferTooSmall(#[from] BufferTooSmall),
 }
 
 impl ConnectionError {
@@ -186,7 +186,7 @@ impl ConnectionError {
             Self::Rpc(e) => e.code(),
             Self::Truncated => "connection_truncated",
             Self::Rejected => "connection_rejected",
-            Self::BufferTooSmall { .. } => "buffer_too_small",
+            Self::BufferTooSmall(e) => e.code(),
         }
     }
 }
@@ -228,19 +228,20 @@ impl Open {
             }
             let opened = self.decryptor.open(input)?;
             let consumed = opened.consumed;
-            match opened.frame {
-                Some(Frame::Data(plain)) => {
+            match opened.progress {
+                Progress::Frame(Frame::Data(plain)) => {
                     let taken = self.endpoint.handle_input(plain)?;
                     if let Some(rest) = plain.get(taken..) {
                         self.pending.extend_from_slice(rest);
                     }
                 }
-                Some(Frame::Goodbye) => {
+                Progress::Frame(Frame::Goodbye) => {
                     // The peer closed its side: after its muxrpc goodbye that is the end.
                     self.peer_done = true;
                     self.endpoint.handle_eof()?;
                 }
-                None => {}
+                // `Ended` never comes: nothing is opened after the goodbye (`peer_done`).
+                Progress::NeedMore(_) | Progress::Ended => {}
             }
             used = used.saturating_add(consumed);
             input = input.get(consumed..).unwrap_or_default();
@@ -586,6 +587,8 @@ impl Connection {
                         return Ok(0);
                     }
                 }
+                // Local and not sticky: the handshake keeps its message queued.
+                Err(HandshakeError::Local(LocalError::BufferTooSmall(e))) => return Err(e.into()),
                 Err(e) => return Err(self.fail(e.into())),
             }
         }
@@ -593,9 +596,10 @@ impl Connection {
             return Ok(0);
         };
         if out.len() < MIN_TRANSMIT_BUFFER {
-            return Err(ConnectionError::BufferTooSmall {
+            return Err(BufferTooSmall {
                 required: MIN_TRANSMIT_BUFFER,
-            });
+            }
+            .into());
         }
         if o.goodbye_sent {
             return Ok(0);
@@ -609,19 +613,19 @@ impl Connection {
             let sealed = o
                 .encryptor
                 .seal(plain.get(..n).unwrap_or_default(), out)
-                .map_err(|_| ConnectionError::BufferTooSmall {
-                    required: HEADER_LEN.saturating_add(n),
+                .map_err(|_| {
+                    BufferTooSmall {
+                        required: HEADER_LEN.saturating_add(n),
+                    }
+                    .into()
                 });
             return sealed;
         }
         // Both muxrpc goodbyes went: end our box stream.
         if o.endpoint.is_closed() {
-            let n = o
-                .encryptor
-                .seal_goodbye(out)
-                .map_err(|_| ConnectionError::BufferTooSmall {
-                    required: GOODBYE_LEN,
-                })?;
+            let n = o.encryptor.seal_goodbye(out).map_err(|_| BufferTooSmall {
+                required: GOODBYE_LEN,
+            })?;
             o.goodbye_sent = true;
             self.maybe_closed();
             return Ok(n);

@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 use serde_json::json;
-use ssb_connection::{Connection, ConnectionError, Event, channel};
+use ssb_connection::{
+    BufferTooSmall, Connection, ConnectionError, Event, MIN_TRANSMIT_BUFFER, channel,
+};
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 use ssb_muxrpc::{Body, CallType, Event as Rpc, RequestId, StreamItem};
 
@@ -235,6 +237,36 @@ fn bytes_after_msg4_are_handed_to_the_box_stream() {
 }
 
 #[test]
+fn a_short_output_buffer_is_a_local_error_that_leaves_the_connection_usable() {
+    let (mut client, mut server) = pair();
+    // During the handshake: msg1 (64 bytes) is never split, and stays queued.
+    let short = ConnectionError::BufferTooSmall(BufferTooSmall { required: 64 });
+    assert_eq!(client.poll_transmit(&mut [0u8; 63]), Err(short.clone()));
+    assert_eq!(short.code(), "buffer_too_small");
+    assert_eq!(client.error(), None);
+    let m1 = drain(&mut client).unwrap();
+    assert_eq!(m1.len(), 64);
+    feed(&mut server, &m1, usize::MAX).unwrap();
+    // Open: a frame needs room for a header and a byte.
+    rounds(&mut client, &mut server, 2, |c| {
+        while c.poll_event().is_some() {}
+    });
+    let rpc = client.endpoint().expect("open");
+    let _ = rpc.call(CallType::Async, &["whoami"], vec![]).unwrap();
+    assert_eq!(
+        client.poll_transmit(&mut [0u8; MIN_TRANSMIT_BUFFER - 1]),
+        Err(ConnectionError::BufferTooSmall(BufferTooSmall {
+            required: MIN_TRANSMIT_BUFFER
+        }))
+    );
+    assert_eq!(client.error(), None);
+    assert!(
+        !drain(&mut client).unwrap().is_empty(),
+        "the call still goes out"
+    );
+}
+
+#[test]
 fn wrong_network_key_fails_the_server_and_sends_nothing() {
     let (mut client, mut server) = pair_on(NetworkKey([9; 32]), None);
     let m1 = drain(&mut client).unwrap();
@@ -382,7 +414,7 @@ fn a_slow_reader_stops_the_input_instead_of_buffering_it() {
 
 #[test]
 fn channel_pairs_the_directions() {
-    use ssb_boxstream::Frame;
+    use ssb_boxstream::{Frame, Progress};
     use ssb_handshake::Handshake;
     let (alice, bob) = keys();
     let mut c = Handshake::client(
@@ -414,13 +446,13 @@ fn channel_pairs_the_directions() {
     let mut wire = [0u8; 64];
     let n = c_enc.seal(b"ping", &mut wire).unwrap();
     assert_eq!(
-        s_dec.open(&wire[..n]).unwrap().frame,
-        Some(Frame::Data(&b"ping"[..]))
+        s_dec.open(&wire[..n]).unwrap().progress,
+        Progress::Frame(Frame::Data(&b"ping"[..]))
     );
     let n = s_enc.seal(b"pong", &mut wire).unwrap();
     assert_eq!(
-        c_dec.open(&wire[..n]).unwrap().frame,
-        Some(Frame::Data(&b"pong"[..]))
+        c_dec.open(&wire[..n]).unwrap().progress,
+        Progress::Frame(Frame::Data(&b"pong"[..]))
     );
 }
 

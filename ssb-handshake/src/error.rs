@@ -3,6 +3,7 @@
 //! fatal and sticky: the machine that reported it stays failed and never transmits again.
 
 use ssb_crypto::SignatureError;
+use ssb_sansio::BufferTooSmall;
 
 /// The four messages of the handshake, in wire order (docs/PROTOCOL.md §2.3). Errors name the message whose
 /// processing failed.
@@ -87,12 +88,10 @@ pub enum RemoteError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LocalError {
-    /// An output buffer is shorter than the message to write.
-    #[error("output buffer too small: {required} bytes required")]
-    BufferTooSmall {
-        /// The length needed.
-        required: usize,
-    },
+    /// An output buffer is shorter than the message to write; `required` is that message's
+    /// length.
+    #[error(transparent)]
+    BufferTooSmall(#[from] BufferTooSmall),
     /// [`Handshake::handle_message`](crate::Handshake::handle_message) was given a slice that is
     /// not exactly the next message.
     #[error("expected a {expected}-byte message, got {found} bytes")]
@@ -166,7 +165,7 @@ impl HandshakeError {
                 RemoteError::LowOrderSharedSecret => "shs_low_order_shared_secret",
             },
             Self::Local(e) => match e {
-                LocalError::BufferTooSmall { .. } => "buffer_too_small",
+                LocalError::BufferTooSmall(e) => e.code(),
                 LocalError::WrongInputSize { .. } => "shs_wrong_input_size",
                 LocalError::InvalidServerKey => "shs_invalid_server_key",
                 LocalError::NotAwaitingAuthorization => "shs_not_awaiting_authorization",

@@ -5,7 +5,7 @@
 //! ([`ssb-boxstream`](https://docs.rs/ssb-boxstream)).
 //!
 //! ```
-//! use ssb_boxstream::{Decryptor, Encryptor, Frame};
+//! use ssb_boxstream::{Decryptor, Encryptor, Frame, Progress};
 //! use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 //! use ssb_handshake::{Event, Handshake, MAX_MESSAGE_LEN};
 //!
@@ -47,10 +47,10 @@
 //! while !input.is_empty() {
 //!     let opened = dec.open(input)?;
 //!     input = &input[opened.consumed..];
-//!     match opened.frame {
-//!         Some(Frame::Data(body)) => got.extend_from_slice(body),
-//!         Some(Frame::Goodbye) => break,
-//!         None => {}
+//!     match opened.progress {
+//!         Progress::Frame(Frame::Data(body)) => got.extend_from_slice(body),
+//!         Progress::Frame(Frame::Goodbye) | Progress::Ended => break,
+//!         Progress::NeedMore(_) => {}
 //!     }
 //! }
 //! dec.finish()?; // a stream that ends without a goodbye is an error (truncation)
@@ -78,7 +78,10 @@
 //!   stream) to the caller.
 //! * Secrets (ephemeral key, shared secrets, box keys, [`BoxKeys`]) are zeroized on drop and
 //!   never printed by `Debug`.
-//! * Buffers are fixed: [`MAX_MESSAGE_LEN`] bytes in and out; no allocation.
+//! * Buffers are fixed: [`MAX_MESSAGE_LEN`] bytes in and out; no allocation. A short output
+//!   buffer is [`LocalError::BufferTooSmall`] (the workspace's one [`BufferTooSmall`], from
+//!   `ssb-sansio`), and [`Handshake::bytes_needed`] counts as every decoder's `NeedMore`
+//!   does: the bytes still to come.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -91,6 +94,7 @@ mod outcome;
 pub use error::{AuthFailure, HandshakeError, LocalError, RemoteError, Step};
 pub use machine::{Event, Handshake, Role};
 pub use outcome::{BoxKeys, HandshakeOutcome};
+pub use ssb_sansio::BufferTooSmall;
 
 /// Length of msg1 and msg2, the hellos: `HMAC(K, eph_pk) (32) || eph_pk (32)`.
 pub const HELLO_LEN: usize = 64;

@@ -4,6 +4,7 @@
 use ssb_crypto::hash::{auth, auth_verify, sha256, sha256_parts};
 use ssb_crypto::secretbox::{open_in_place, seal_in_place};
 use ssb_crypto::{CryptoRngCore, CurveSecretKey, Keypair, NetworkKey, PublicKey, Signature};
+use ssb_sansio::BufferTooSmall;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{AuthFailure, HandshakeError, LocalError, RemoteError, Step};
@@ -309,7 +310,7 @@ impl Handshake {
         }
         let n = self.out_len;
         let (Some(dst), Some(src)) = (out.get_mut(..n), self.secrets.outbuf.get(..n)) else {
-            return Err(LocalError::BufferTooSmall { required: n }.into());
+            return Err(LocalError::from(BufferTooSmall { required: n }).into());
         };
         dst.copy_from_slice(src);
         self.out_len = 0;

@@ -4,8 +4,8 @@
 
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey, PublicKey};
 use ssb_handshake::{
-    AuthFailure, BoxKeys, Event, Handshake, HandshakeError, HandshakeOutcome, LocalError,
-    MAX_MESSAGE_LEN, RemoteError, Step,
+    AuthFailure, BoxKeys, BufferTooSmall, Event, Handshake, HandshakeError, HandshakeOutcome,
+    LocalError, MAX_MESSAGE_LEN, RemoteError, Step,
 };
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -396,9 +396,13 @@ fn small_output_buffer_keeps_the_message_queued() {
     let mut small = [0u8; 10];
     assert_eq!(
         p.client.poll_transmit(&mut small),
-        Err(HandshakeError::Local(LocalError::BufferTooSmall {
-            required: 64
-        }))
+        Err(HandshakeError::Local(LocalError::BufferTooSmall(
+            BufferTooSmall { required: 64 }
+        )))
+    );
+    assert_eq!(
+        p.client.poll_transmit(&mut small).unwrap_err().code(),
+        "buffer_too_small"
     );
     assert_eq!(take(&mut p.client).len(), 64);
     assert_eq!(

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group};
 use serde_json::Value;
 use ssb_muxrpc::{
-    Body, BodyType, Flags, HEADER_LEN, PacketDecoder, Progress, encode_packet, encoded_len,
+    Body, BodyType, Flags, HEADER_LEN, Item, PacketDecoder, Progress, encode_packet, encoded_len,
 };
 
 const FLAGS: Flags = Flags {
@@ -69,7 +69,7 @@ fn decode_all(wire: &[u8], piece: usize) -> usize {
     for mut chunk in wire.chunks(piece) {
         while !chunk.is_empty() {
             let d = dec.decode(chunk).unwrap();
-            if let Progress::Packet(p) = d.progress {
+            if let Progress::Frame(Item::Packet(p)) = d.progress {
                 black_box(p.body);
                 n += 1;
             }
@@ -85,7 +85,7 @@ fn decode_and_parse(wire: &[u8]) -> usize {
     let mut rest = wire;
     while !rest.is_empty() {
         let d = dec.decode(rest).unwrap();
-        if let Progress::Packet(p) = d.progress {
+        if let Progress::Frame(Item::Packet(p)) = d.progress {
             black_box(Body::decode(p.header.flags.body_type, p.body).unwrap());
             n += 1;
         }

@@ -13,9 +13,17 @@
 //! bytes; a body of type 3 is an error once the body has been read. It adds one limit JS does
 //! not have: a body longer than the configured maximum is refused as soon as its header
 //! arrives, before any of it is buffered.
+//!
+//! Both decoders ([`PacketDecoder::decode`], streaming, and [`decode_packet`], zero-copy)
+//! return the decode-step result every codec of this workspace shares ([`Decoded`], from
+//! `ssb-sansio`): [`Progress::Frame`] with an [`Item`] (a packet or the goodbye),
+//! [`Progress::NeedMore`]`(n)` when at least `n` more bytes beyond those given are needed, or
+//! [`Progress::Ended`] after the goodbye.
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::vec::Vec;
+
+use ssb_sansio::{BufferTooSmall, Decoded, Progress};
 
 /// Bytes in a packet header.
 pub const HEADER_LEN: usize = 9;
@@ -78,7 +86,7 @@ impl Flags {
     }
 }
 
-/// A decoded packet header (never a goodbye: see [`Progress::Goodbye`]).
+/// A decoded packet header (never a goodbye: see [`Item::Goodbye`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Header {
     /// Stream, end and body type.
@@ -111,31 +119,16 @@ pub struct Packet<'a> {
     pub body: &'a [u8],
 }
 
-/// What a call to [`PacketDecoder::decode`] or [`decode_packet`] produced.
+/// What a decode step yields ([`Progress::Frame`] of [`PacketDecoder::decode`] and
+/// [`decode_packet`]): a packet, or the peer's goodbye.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
-pub enum Progress<'a> {
-    /// No complete packet yet: at least this many more bytes are needed (the rest of the
-    /// header, or of the body once the header is known).
-    NeedMore(usize),
+pub enum Item<'a> {
     /// A complete packet.
     Packet(Packet<'a>),
     /// A header with body length 0: the peer's goodbye (JS reads *any* such header as
     /// goodbye, whatever its flags and request number; the bytes are given for diagnosis).
-    /// Nothing after it is decoded.
+    /// Nothing after it is decoded: later calls give [`Progress::Ended`].
     Goodbye([u8; HEADER_LEN]),
-    /// The goodbye was decoded earlier; the input was discarded (JS never reads past it).
-    Ended,
-}
-
-/// What a decode step did: how many input bytes it took and what came of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[must_use]
-pub struct Decoded<'a> {
-    /// Input bytes used. Pass `&input[consumed..]` to the next call.
-    pub consumed: usize,
-    /// The packet, goodbye or need for more input.
-    pub progress: Progress<'a>,
 }
 
 /// Why the decoder refused the byte stream. All are remote errors (the peer sent them) and
@@ -222,9 +215,10 @@ fn checked_type(header: Header, bits: u8) -> Result<Header, DecodeError> {
 /// Decodes one packet from the start of a contiguous buffer, without copying: the
 /// zero-copy path for callers that accumulate input themselves. If the buffer holds less
 /// than a whole packet, nothing is consumed and [`Progress::NeedMore`] says how many more
-/// bytes are needed (counted from the end of `buf`). Bodies longer than `max_body_len` are
-/// refused from the header alone.
-pub fn decode_packet(buf: &[u8], max_body_len: u32) -> Result<Decoded<'_>, DecodeError> {
+/// bytes `buf` must hold beyond its current length (the rest of the header, or of the body
+/// once the header is there). Bodies longer than `max_body_len` are refused from the header
+/// alone.
+pub fn decode_packet(buf: &[u8], max_body_len: u32) -> Result<Decoded<Item<'_>>, DecodeError> {
     let Some((head, rest)) = buf.split_first_chunk::<HEADER_LEN>() else {
         return Ok(Decoded {
             consumed: 0,
@@ -234,7 +228,7 @@ pub fn decode_packet(buf: &[u8], max_body_len: u32) -> Result<Decoded<'_>, Decod
     let Some((header, bits)) = parse_header(head, max_body_len)? else {
         return Ok(Decoded {
             consumed: HEADER_LEN,
-            progress: Progress::Goodbye(*head),
+            progress: Progress::Frame(Item::Goodbye(*head)),
         });
     };
     // body_len <= max_body_len <= u32::MAX fits usize on every supported target (>= 32 bits).
@@ -247,10 +241,10 @@ pub fn decode_packet(buf: &[u8], max_body_len: u32) -> Result<Decoded<'_>, Decod
         Some(body) => Ok(Decoded {
             // The whole packet lies within `buf`: this cannot saturate.
             consumed: HEADER_LEN.saturating_add(len),
-            progress: Progress::Packet(Packet {
+            progress: Progress::Frame(Item::Packet(Packet {
                 header: checked_type(header, bits)?,
                 body,
-            }),
+            })),
         }),
     }
 }
@@ -335,9 +329,11 @@ impl PacketDecoder {
     /// Takes the next piece of input (any size, including empty) and returns how much of it
     /// was used and what it completed. At most one packet per call: call again with
     /// `&input[consumed..]` until the input is used up (`consumed == input.len()` and the
-    /// progress is [`Progress::NeedMore`]). The returned packet borrows the input or the
-    /// decoder until the next call. Errors are fatal and sticky.
-    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+    /// progress is [`Progress::NeedMore`], which then says how many more bytes the partial
+    /// packet still needs). The returned packet borrows the input or the decoder until the
+    /// next call. After the goodbye the input is consumed and ignored ([`Progress::Ended`]).
+    /// Errors are fatal and sticky.
+    pub fn decode<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<Item<'a>>, DecodeError> {
         match self.state {
             State::Failed(e) => return Err(e),
             State::Ended => {
@@ -357,7 +353,7 @@ impl PacketDecoder {
             match decode_packet(input, self.max_body_len) {
                 Err(e) => return Err(self.fail(e)),
                 Ok(d @ Decoded { consumed, .. }) if consumed > 0 => {
-                    if matches!(d.progress, Progress::Goodbye(_)) {
+                    if matches!(d.progress, Progress::Frame(Item::Goodbye(_))) {
                         self.state = State::Ended;
                     }
                     return Ok(d);
@@ -369,7 +365,7 @@ impl PacketDecoder {
     }
 
     /// The slow path: append input to the partial packet in `buf`.
-    fn buffer<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<'a>, DecodeError> {
+    fn buffer<'a>(&'a mut self, input: &'a [u8]) -> Result<Decoded<Item<'a>>, DecodeError> {
         let mut consumed = 0;
         if self.state == State::Header {
             let take = HEADER_LEN.saturating_sub(self.buf.len()).min(input.len());
@@ -390,7 +386,7 @@ impl PacketDecoder {
                     self.buf = Vec::new();
                     return Ok(Decoded {
                         consumed,
-                        progress: Progress::Goodbye(head),
+                        progress: Progress::Frame(Item::Goodbye(head)),
                     });
                 }
                 Ok(Some((header, bits))) => self.state = State::Body { header, bits },
@@ -428,10 +424,10 @@ impl PacketDecoder {
         self.state = State::Delivered;
         Ok(Decoded {
             consumed,
-            progress: Progress::Packet(Packet {
+            progress: Progress::Frame(Item::Packet(Packet {
                 header,
                 body: self.buf.get(HEADER_LEN..).unwrap_or_default(),
-            }),
+            })),
         })
     }
 
@@ -461,12 +457,10 @@ impl PacketDecoder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {
-    /// The output buffer is shorter than the packet.
-    #[error("output buffer too small: {required} bytes required")]
-    BufferTooSmall {
-        /// The bytes the packet needs.
-        required: usize,
-    },
+    /// The output buffer is shorter than the packet; `required` is [`encoded_len`] (9 for
+    /// the goodbye).
+    #[error(transparent)]
+    BufferTooSmall(#[from] BufferTooSmall),
     /// The body is empty. A JS peer would read the header (length 0) as a goodbye and stop
     /// reading the connection, so it is never sent (see [`quirks`](crate::quirks)).
     #[error("empty packet body (a JS peer reads length 0 as goodbye)")]
@@ -483,7 +477,7 @@ impl EncodeError {
     /// A stable machine-readable name of the failure.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BufferTooSmall { .. } => "muxrpc_buffer_too_small",
+            Self::BufferTooSmall(e) => e.code(),
             Self::EmptyBody => "muxrpc_empty_body",
             Self::BodyTooLong { .. } => "muxrpc_body_too_long",
         }
@@ -506,7 +500,7 @@ pub fn encode_packet(
     let header = packet_header(flags, request, body)?;
     let required = encoded_len(body.len());
     let Some(dst) = out.get_mut(..required) else {
-        return Err(EncodeError::BufferTooSmall { required });
+        return Err(BufferTooSmall { required }.into());
     };
     let (h, b) = dst.split_at_mut(HEADER_LEN);
     h.copy_from_slice(&header.to_bytes());
@@ -544,9 +538,10 @@ fn packet_header(flags: Flags, request: i32, body: &[u8]) -> Result<Header, Enco
 /// Writes the goodbye (nine zero bytes) into the front of `out`; returns 9.
 pub fn encode_goodbye(out: &mut [u8]) -> Result<usize, EncodeError> {
     let Some(dst) = out.get_mut(..HEADER_LEN) else {
-        return Err(EncodeError::BufferTooSmall {
+        return Err(BufferTooSmall {
             required: HEADER_LEN,
-        });
+        }
+        .into());
     };
     dst.copy_from_slice(&GOODBYE);
     Ok(HEADER_LEN)

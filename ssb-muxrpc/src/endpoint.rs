@@ -8,10 +8,10 @@ use serde_json::Value;
 
 use crate::body::{Body, BodyError, RemoteError, parse_json};
 use crate::codec::{
-    BodyType, DecodeError, Flags, GOODBYE, Header, PacketDecoder, Progress, encode_packet_to_vec,
+    BodyType, DecodeError, Flags, GOODBYE, Header, Item, PacketDecoder, encode_packet_to_vec,
 };
 use crate::request::{CallType, Request, parse_request, request_body};
-use crate::{DEFAULT_MAX_BODY_LEN, HEADER_LEN};
+use crate::{DEFAULT_MAX_BODY_LEN, HEADER_LEN, Progress};
 
 /// Default for [`Config::max_streams`].
 pub const DEFAULT_MAX_STREAMS: usize = 1024;
@@ -883,13 +883,13 @@ impl Endpoint {
             consumed = consumed.saturating_add(d.consumed);
             match d.progress {
                 Progress::NeedMore(_) | Progress::Ended => break,
-                Progress::Goodbye(_) => {
+                Progress::Frame(Item::Goodbye(_)) => {
                     self.on_goodbye();
                     // Nothing after a goodbye is read (as in JS).
                     consumed = input.len();
                     break;
                 }
-                Progress::Packet(p) => {
+                Progress::Frame(Item::Packet(p)) => {
                     if self.stream_block(&p.header).is_some() {
                         self.stalled = Some(Stalled {
                             header: p.header,

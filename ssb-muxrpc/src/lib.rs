@@ -120,8 +120,8 @@ mod request;
 
 pub use body::{Body, BodyError, RemoteError, parse_json, utf8_lossy};
 pub use codec::{
-    BodyType, DEFAULT_MAX_BODY_LEN, DecodeError, Decoded, EncodeError, Flags, GOODBYE, HEADER_LEN,
-    Header, Packet, PacketDecoder, Progress, decode_packet, encode_goodbye, encode_packet,
+    BodyType, DEFAULT_MAX_BODY_LEN, DecodeError, EncodeError, Flags, GOODBYE, HEADER_LEN, Header,
+    Item, Packet, PacketDecoder, decode_packet, encode_goodbye, encode_packet,
     encode_packet_to_vec, encoded_len,
 };
 pub use endpoint::{
@@ -133,3 +133,4 @@ pub use endpoint::{
 pub use request::{
     CallType, MAX_QUOTED_REQUEST, Request, RequestError, parse_request, request_body,
 };
+pub use ssb_sansio::{BufferTooSmall, Decoded, Progress};

@@ -27,7 +27,7 @@
 //!    packet with an empty body — an empty string, an empty `Buffer` — silently ends a JS
 //!    peer's reading of the connection. JS itself writes one when a method answers `""`
 //!    (`encodePair` sends `Buffer.from('')`). *Vector* (`decode/zero-length/*`,
-//!    `encode-empty/*`). We decode such headers as [`Progress::Goodbye`] too, and never send
+//!    `encode-empty/*`). We decode such headers as [`Item::Goodbye`] too, and never send
 //!    one: [`encode_packet`] refuses an empty body, [`Body::encode`] sends an empty string as
 //!    the JSON text `""` (the JS peer gets the same empty string) and refuses an empty binary
 //!    body.
@@ -137,6 +137,6 @@
 
 #[allow(unused_imports)] // for the intra-doc links
 use crate::{
-    Body, CallError, Config, DEFAULT_MAX_BODY_LEN, DecodeError, Endpoint, Event, Progress,
-    RemoteError, Request, Stats, encode_packet, parse_json, utf8_lossy,
+    Body, CallError, Config, DEFAULT_MAX_BODY_LEN, DecodeError, Endpoint, Event, Item, RemoteError,
+    Request, Stats, encode_packet, parse_json, utf8_lossy,
 };

@@ -1,12 +1,15 @@
 //! The packet codec on its own: round trips at arbitrary split points, limits, errors.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+#[path = "../../ssb-sansio/tests/contract/mod.rs"]
+mod contract;
+
 use proptest::prelude::*;
 use serde_json::json;
 use ssb_muxrpc::{
-    Body, BodyError, BodyType, CallType, DecodeError, Decoded, EncodeError, Flags, HEADER_LEN,
-    Header, PacketDecoder, Progress, RemoteError, RequestError, decode_packet, encode_goodbye,
-    encode_packet, encoded_len, parse_request,
+    Body, BodyError, BodyType, BufferTooSmall, CallType, DecodeError, Decoded, EncodeError, Flags,
+    HEADER_LEN, Header, Item, PacketDecoder, Progress, RemoteError, RequestError, decode_packet,
+    encode_goodbye, encode_packet, encode_packet_to_vec, encoded_len, parse_request,
 };
 
 fn flags(stream: bool, end: bool, t: u8) -> Flags {
@@ -38,8 +41,8 @@ fn decode_in_pieces(
         loop {
             let Decoded { consumed, progress } = dec.decode(piece)?;
             match progress {
-                Progress::Packet(p) => out.push((p.header, p.body.to_vec())),
-                Progress::Goodbye(_) => bye = true,
+                Progress::Frame(Item::Packet(p)) => out.push((p.header, p.body.to_vec())),
+                Progress::Frame(Item::Goodbye(_)) => bye = true,
                 Progress::NeedMore(n) => assert!(n > 0 && consumed == piece.len()),
                 Progress::Ended => {}
             }
@@ -108,10 +111,49 @@ proptest! {
         }
         let d = decode_packet(&wire, 1000).unwrap();
         prop_assert_eq!(d.consumed, wire.len());
-        let Progress::Packet(p) = d.progress else { panic!() };
+        let Progress::Frame(Item::Packet(p)) = d.progress else { panic!() };
         prop_assert_eq!(p.body, &body[..]);
         prop_assert_eq!(p.header.request, req);
     }
+}
+
+/// A decode step with owned output: `Frame(Some(packet))`, `Frame(None)` for the goodbye.
+fn owned(d: Decoded<Item<'_>>) -> contract::Step<Option<Owned>> {
+    let item = |i| match i {
+        Item::Packet(p) => Some((p.header, p.body.to_vec())),
+        Item::Goodbye(_) => None,
+    };
+    (d.consumed, d.progress.map(item))
+}
+
+/// `NeedMore(n)` is the number of bytes still to come, beyond those given, for the streaming
+/// decoder and the zero-copy one, at every position in every packet (the check all codecs
+/// share): exactly `n` more complete what was missing (the packet, or a header that then asks
+/// for its whole body), `n - 1` more do not.
+#[test]
+fn need_more_counts_the_bytes_beyond_those_given() {
+    let bodies: [&[u8]; 3] = [b"a", b"hello", &[9u8; 300]];
+    let mut wire = Vec::new();
+    let mut frames = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let header = Header {
+            flags: flags(i % 2 == 0, false, 0),
+            body_len: body.len() as u32,
+            request: i as i32 + 1,
+        };
+        encode_packet_to_vec(header.flags, header.request, body, &mut wire).unwrap();
+        frames.push((body.len(), Some((header, body.to_vec()))));
+    }
+    frames.push((0, None)); // the goodbye: a header alone
+    wire.extend_from_slice(&[0; HEADER_LEN]);
+    contract::check_need_more(
+        &wire,
+        HEADER_LEN,
+        &frames,
+        PacketDecoder::new,
+        |dec, input| owned(dec.decode(input).unwrap()),
+        |_, buf| owned(decode_packet(buf, u32::MAX).unwrap()),
+    );
 }
 
 #[test]
@@ -165,7 +207,7 @@ fn body_type_3_fails_after_its_body() {
     let mut dec = PacketDecoder::new();
     let d = dec.decode(&[0x03, 0, 0, 0, 0, 0, 0, 0, 9, 1, 2]).unwrap();
     assert_eq!(d.consumed, HEADER_LEN);
-    assert!(matches!(d.progress, Progress::Goodbye(_)));
+    assert!(matches!(d.progress, Progress::Frame(Item::Goodbye(_))));
     assert!(dec.is_ended());
     assert_eq!(
         dec.decode(&[1, 2]).unwrap(),
@@ -195,7 +237,7 @@ fn encoder_errors() {
     let mut small = [0u8; 10];
     assert_eq!(
         encode_packet(f, 1, b"ab", &mut small),
-        Err(EncodeError::BufferTooSmall { required: 11 })
+        Err(EncodeError::BufferTooSmall(BufferTooSmall { required: 11 }))
     );
     assert_eq!(
         encode_packet(f, 1, b"", &mut small),
@@ -203,7 +245,11 @@ fn encoder_errors() {
     );
     assert_eq!(
         encode_goodbye(&mut small[..8]),
-        Err(EncodeError::BufferTooSmall { required: 9 })
+        Err(EncodeError::BufferTooSmall(BufferTooSmall { required: 9 }))
+    );
+    assert_eq!(
+        encode_goodbye(&mut small[..8]).unwrap_err().code(),
+        "buffer_too_small"
     );
     assert_eq!(EncodeError::EmptyBody.code(), "muxrpc_empty_body");
     assert_eq!(f.to_byte(), 0x0a);

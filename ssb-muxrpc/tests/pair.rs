@@ -171,14 +171,16 @@ fn sent(ep: &mut Endpoint) -> Vec<(bool, bool, u8, i32, Vec<u8>)> {
     while !rest.is_empty() {
         let d = dec.decode(rest).unwrap();
         match d.progress {
-            ssb_muxrpc::Progress::Packet(p) => out.push((
+            ssb_muxrpc::Progress::Frame(ssb_muxrpc::Item::Packet(p)) => out.push((
                 p.header.flags.stream,
                 p.header.flags.end,
                 p.header.flags.body_type as u8,
                 p.header.request,
                 p.body.to_vec(),
             )),
-            ssb_muxrpc::Progress::Goodbye(_) => out.push((false, false, 0, 0, vec![])),
+            ssb_muxrpc::Progress::Frame(ssb_muxrpc::Item::Goodbye(_)) => {
+                out.push((false, false, 0, 0, vec![]))
+            }
             _ => {}
         }
         rest = &rest[d.consumed..];

@@ -4,8 +4,8 @@
 
 use serde_json::json;
 use ssb_muxrpc::{
-    Body, BodyError, BodyType, CallError, CallType, Config, Endpoint, Event, Flags, LocalError,
-    Progress, RemoteError, RequestId, StreamItem, decode_packet, encode_packet_to_vec,
+    Body, BodyError, BodyType, CallError, CallType, Config, Endpoint, Event, Flags, Item,
+    LocalError, Progress, RemoteError, RequestId, StreamItem, decode_packet, encode_packet_to_vec,
 };
 
 /// Texts serde_json would refuse or re-spell: a lone surrogate, JS number spellings, key order.
@@ -180,7 +180,7 @@ fn raw_json_on_the_wire_is_the_given_bytes_and_empty_is_refused() {
     let mut buf = [0u8; 256];
     let n = server.poll_transmit(&mut buf);
     let d = decode_packet(&buf[..n], ssb_muxrpc::DEFAULT_MAX_BODY_LEN).unwrap();
-    let Progress::Packet(p) = d.progress else {
+    let Progress::Frame(Item::Packet(p)) = d.progress else {
         panic!("no packet")
     };
     assert_eq!(p.header.request, -1);

@@ -97,6 +97,7 @@ pub use open::{
 };
 pub use seal::{SealError, boxed_len, seal, seal_into, seal_with_rng};
 pub use secrets::{BoxSecrets, MaxRecipients, UnboxKey};
+pub use ssb_sansio::BufferTooSmall;
 
 /// Bytes of the nonce at the start of a box.
 pub const NONCE_LEN: usize = 24;

@@ -13,6 +13,7 @@ use alloc::vec::Vec;
 
 use ssb_crypto::secretbox::{open_in_place, seal_in_place};
 use ssb_crypto::{CurvePublicKey, CurveSecretKey};
+use ssb_sansio::BufferTooSmall;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
@@ -48,12 +49,9 @@ pub enum OpenError {
     /// truncated; JS returns `undefined`).
     #[error("the box's body does not authenticate")]
     BodyUnauthentic,
-    /// The output buffer is shorter than the plaintext.
-    #[error("output buffer too small: {required} bytes needed")]
-    BufferTooSmall {
-        /// The plaintext's length.
-        required: usize,
-    },
+    /// The output buffer is shorter than the plaintext; `required` is the plaintext's length.
+    #[error(transparent)]
+    BufferTooSmall(#[from] BufferTooSmall),
 }
 
 impl OpenError {
@@ -64,7 +62,7 @@ impl OpenError {
             Self::LowOrderOneTimeKey => "low_order_onetime_key",
             Self::CountPastEnd { .. } => "count_past_end",
             Self::BodyUnauthentic => "body_unauthentic",
-            Self::BufferTooSmall { .. } => "buffer_too_small",
+            Self::BufferTooSmall(e) => e.code(),
         }
     }
 }
@@ -182,9 +180,7 @@ pub fn open_body_into(boxed: &[u8], key: &UnboxKey, out: &mut [u8]) -> Result<us
         ciphertext,
     } = body(boxed, key)?;
     let required = ciphertext.len();
-    let out = out
-        .get_mut(..required)
-        .ok_or(OpenError::BufferTooSmall { required })?;
+    let out = out.get_mut(..required).ok_or(BufferTooSmall { required })?;
     out.copy_from_slice(ciphertext);
     open_in_place(&key.msg_key(), nonce, out, tag).map_err(|_| OpenError::BodyUnauthentic)?;
     Ok(required)

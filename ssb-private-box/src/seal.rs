@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRngCore;
 use ssb_crypto::secretbox::seal_in_place;
 use ssb_crypto::{ConversionError, CurvePublicKey};
+use ssb_sansio::BufferTooSmall;
 use zeroize::Zeroizing;
 
 use crate::{BoxSecrets, HEADER_LEN, KEY_LEN, MAC_LEN, MaxRecipients, NONCE_LEN, SLOT_LEN};
@@ -41,12 +42,10 @@ pub enum SealError {
         /// Why the key does not convert.
         reason: ConversionError,
     },
-    /// The output buffer is shorter than the box.
-    #[error("output buffer too small: {required} bytes needed")]
-    BufferTooSmall {
-        /// The box's length ([`boxed_len`]).
-        required: usize,
-    },
+    /// The output buffer is shorter than the box; `required` is the box's length
+    /// ([`boxed_len`]).
+    #[error(transparent)]
+    BufferTooSmall(#[from] BufferTooSmall),
 }
 
 impl SealError {
@@ -57,7 +56,7 @@ impl SealError {
             Self::TooManyRecipients { .. } => "too_many_recipients",
             Self::LowOrderRecipient { .. } => "low_order_recipient",
             Self::InvalidRecipient { .. } => "invalid_recipient",
-            Self::BufferTooSmall { .. } => "buffer_too_small",
+            Self::BufferTooSmall(e) => e.code(),
         }
     }
 }
@@ -98,9 +97,7 @@ pub fn seal_into(
 ) -> Result<usize, SealError> {
     let count = check_count(recipients.len(), max)?;
     let required = boxed_len(plaintext.len(), recipients.len());
-    let out = out
-        .get_mut(..required)
-        .ok_or(SealError::BufferTooSmall { required })?;
+    let out = out.get_mut(..required).ok_or(BufferTooSmall { required })?;
     let nonce = secrets.nonce();
     let (header, rest) = out.split_at_mut(HEADER_LEN);
     let (nonce_out, onetime_out) = header.split_at_mut(NONCE_LEN);

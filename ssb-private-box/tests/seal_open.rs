@@ -5,9 +5,9 @@
 use proptest::prelude::*;
 use ssb_crypto::{CurvePublicKey, CurveSecretKey, Keypair, secretbox};
 use ssb_private_box::{
-    BoxSecrets, MIN_BOX_LEN, MaxRecipients, OpenError, SealError, UnboxKey, boxed_len, open,
-    open_batch, open_body, open_body_into, open_key, open_key_with_max, open_with_max,
-    plaintext_len, seal, seal_into,
+    BoxSecrets, BufferTooSmall, MIN_BOX_LEN, MaxRecipients, OpenError, SealError, UnboxKey,
+    boxed_len, open, open_batch, open_body, open_body_into, open_key, open_key_with_max,
+    open_with_max, plaintext_len, seal, seal_into,
 };
 
 fn keys(i: u8) -> Keypair {
@@ -176,7 +176,7 @@ fn buffers_too_small_say_how_much() {
             &secrets(4),
             &mut out
         ),
-        Err(SealError::BufferTooSmall { required: need })
+        Err(SealError::BufferTooSmall(BufferTooSmall { required: need }))
     );
     let mut out = vec![0u8; need + 5];
     let n = seal_into(
@@ -196,7 +196,11 @@ fn buffers_too_small_say_how_much() {
     let mut pt = [0u8; 9];
     assert_eq!(
         open_body_into(boxed, &key, &mut pt),
-        Err(OpenError::BufferTooSmall { required: 10 })
+        Err(OpenError::BufferTooSmall(BufferTooSmall { required: 10 }))
+    );
+    assert_eq!(
+        open_body_into(boxed, &key, &mut pt).unwrap_err().code(),
+        "buffer_too_small"
     );
     let mut pt = [0u8; 10];
     assert_eq!(open_body_into(boxed, &key, &mut pt), Ok(10));

@@ -8,7 +8,7 @@
 //! stream is fed to `Decryptor::open` in pieces of an input-chosen size, or accumulated for
 //! `Decryptor::open_in_place`, and the output must match the model exactly.
 
-use ssb_boxstream::{Decryptor, Frame, HEADER_LEN, InPlace, MAX_BODY_LEN, OpenError};
+use ssb_boxstream::{Decoded, Decryptor, Frame, HEADER_LEN, MAX_BODY_LEN, OpenError, Progress};
 use ssb_crypto::secretbox::seal_in_place;
 
 const KEY: [u8; 32] = [0x42; 32];
@@ -234,13 +234,18 @@ fn run_open(wire: &[u8], step: usize) -> Vec<Seen> {
         while !piece.is_empty() {
             match d.open(piece) {
                 Ok(o) => {
-                    assert!(o.consumed <= piece.len());
-                    match o.frame {
-                        Some(Frame::Data(b)) => seen.push(Seen::Data(b.to_vec())),
-                        Some(Frame::Goodbye) => seen.push(Seen::Goodbye),
-                        None => assert_eq!(o.consumed, piece.len(), "stalled without a frame"),
+                    let consumed = o.consumed;
+                    assert!(consumed <= piece.len());
+                    match o.progress {
+                        Progress::Frame(Frame::Data(b)) => seen.push(Seen::Data(b.to_vec())),
+                        Progress::Frame(Frame::Goodbye) => seen.push(Seen::Goodbye),
+                        Progress::NeedMore(n) => {
+                            assert_eq!(consumed, piece.len(), "stalled without a frame");
+                            assert!(n > 0 && n == d.bytes_needed(), "NeedMore({n})");
+                        }
+                        Progress::Ended => assert_eq!(consumed, piece.len(), "after the goodbye"),
                     }
-                    piece = &piece[o.consumed..];
+                    piece = &piece[consumed..];
                 }
                 Err(e) => {
                     seen.push(Seen::Error(e));
@@ -262,23 +267,27 @@ fn run_in_place(wire: &[u8], step: usize) -> Vec<Seen> {
     let mut d = Decryptor::new(KEY, NONCE);
     let mut seen = Vec::new();
     let mut buf = wire.to_vec();
-    let (mut start, mut avail, mut need) = (0usize, 0usize, 0usize);
+    // `wanted`: where the buffer must end, from the last NeedMore.
+    let (mut start, mut avail, mut wanted) = (0usize, 0usize, 0usize);
     while start < buf.len() {
         // A caller waits for what NeedMore asked (offering less again re-authenticates the
         // header for nothing), but takes input in pieces of `step` when it has it.
-        avail = (avail + step).max(start + need).min(buf.len());
+        avail = (avail + step).max(wanted).min(buf.len());
         loop {
             match d.open_in_place(&mut buf[start..avail]) {
-                Ok(InPlace::NeedMore(n)) => {
-                    assert!(
-                        n > avail - start,
-                        "NeedMore({n}) with {} buffered",
-                        avail - start
-                    );
-                    need = n;
+                Ok(Decoded {
+                    consumed,
+                    progress: Progress::NeedMore(n),
+                }) => {
+                    assert!(n > 0 && consumed == 0, "NeedMore({n}), {consumed} consumed");
+                    // `n` more bytes beyond the buffer given.
+                    wanted = avail + n;
                     break;
                 }
-                Ok(InPlace::Frame { consumed, frame }) => {
+                Ok(Decoded {
+                    consumed,
+                    progress: Progress::Frame(frame),
+                }) => {
                     assert!(consumed <= avail - start);
                     match frame {
                         Frame::Data(b) => seen.push(Seen::Data(b.to_vec())),
@@ -286,7 +295,13 @@ fn run_in_place(wire: &[u8], step: usize) -> Vec<Seen> {
                     }
                     start += consumed;
                 }
-                Ok(InPlace::Ended) => return seen,
+                Ok(Decoded {
+                    consumed,
+                    progress: Progress::Ended,
+                }) => {
+                    assert_eq!(consumed, avail - start);
+                    return seen;
+                }
                 Err(e) => {
                     seen.push(Seen::Error(e));
                     return seen;

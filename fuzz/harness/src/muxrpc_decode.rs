@@ -2,23 +2,23 @@
 //! buffered than the body limit allows, and the same packets as the one-shot zero-copy
 //! decoder over the whole input. Byte 0 picks the piece size, byte 1 the body limit.
 
-use ssb_muxrpc::{Body, DecodeError, HEADER_LEN, PacketDecoder, Progress, decode_packet};
+use ssb_muxrpc::{Body, DecodeError, HEADER_LEN, Item, PacketDecoder, Progress, decode_packet};
 
 #[derive(Debug, PartialEq)]
-enum Item {
+enum Seen {
     Packet(u8, bool, bool, i32, Vec<u8>),
     Goodbye,
     Error(DecodeError),
 }
 
-fn item(p: &Progress<'_>) -> Option<Item> {
+fn seen(p: &Progress<Item<'_>>) -> Option<Seen> {
     match p {
-        Progress::Packet(p) => {
+        Progress::Frame(Item::Packet(p)) => {
             let h = p.header;
             assert_eq!(p.body.len(), h.body_len as usize);
             // Interpreting the body never panics either.
             let _ = Body::decode(h.flags.body_type, p.body);
-            Some(Item::Packet(
+            Some(Seen::Packet(
                 h.flags.body_type as u8,
                 h.flags.stream,
                 h.flags.end,
@@ -26,7 +26,7 @@ fn item(p: &Progress<'_>) -> Option<Item> {
                 p.body.to_vec(),
             ))
         }
-        Progress::Goodbye(_) => Some(Item::Goodbye),
+        Progress::Frame(Item::Goodbye(_)) => Some(Seen::Goodbye),
         Progress::NeedMore(_) | Progress::Ended => None,
     }
 }
@@ -46,13 +46,16 @@ pub fn muxrpc_decode(data: &[u8]) {
         loop {
             match dec.decode(piece) {
                 Err(e) => {
-                    streamed.push(Item::Error(e));
+                    streamed.push(Seen::Error(e));
                     break 'outer;
                 }
                 Ok(d) => {
                     assert!(d.consumed <= piece.len());
-                    let done = matches!(d.progress, Progress::Goodbye(_));
-                    streamed.extend(item(&d.progress));
+                    if let Progress::NeedMore(n) = d.progress {
+                        assert!(n > 0 && d.consumed == piece.len(), "NeedMore({n})");
+                    }
+                    let done = matches!(d.progress, Progress::Frame(Item::Goodbye(_)));
+                    streamed.extend(seen(&d.progress));
                     if done {
                         break 'outer;
                     }
@@ -76,13 +79,13 @@ pub fn muxrpc_decode(data: &[u8]) {
     loop {
         match decode_packet(rest, max) {
             Err(e) => {
-                whole.push(Item::Error(e));
+                whole.push(Seen::Error(e));
                 break;
             }
             Ok(d) if d.consumed == 0 => break,
             Ok(d) => {
-                let done = matches!(d.progress, Progress::Goodbye(_));
-                whole.extend(item(&d.progress));
+                let done = matches!(d.progress, Progress::Frame(Item::Goodbye(_)));
+                whole.extend(seen(&d.progress));
                 rest = &rest[d.consumed..];
                 if done {
                     break;

@@ -1,7 +1,7 @@
 //! The `boxstream` layer: ssb-boxstream against what pull-box-stream sealed and opened.
 
 use serde_json::{Value, json};
-use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, OpenError, sealed_len};
+use ssb_boxstream::{Decryptor, Encryptor, Frame, GOODBYE_LEN, OpenError, Progress, sealed_len};
 
 use super::{hex, hex_array, hex_field, ok};
 use crate::Outcome;
@@ -77,13 +77,13 @@ fn open(input: &Value) -> Result<Outcome, String> {
                     break 'pieces;
                 }
                 Ok(o) => {
-                    match o.frame {
-                        Some(Frame::Data(d)) => chunks.push(json!(hex(d))),
-                        Some(Frame::Goodbye) => {
+                    match o.progress {
+                        Progress::Frame(Frame::Data(d)) => chunks.push(json!(hex(d))),
+                        Progress::Frame(Frame::Goodbye) | Progress::Ended => {
                             end = Some("goodbye");
                             break 'pieces;
                         }
-                        None => {}
+                        Progress::NeedMore(_) => {}
                     }
                     piece = piece.get(o.consumed..).unwrap_or_default();
                     if piece.is_empty() {

@@ -4,7 +4,8 @@
 use serde_json::{Map, Number, Value, json};
 use ssb_muxrpc::{
     Body, BodyError, BodyType, CallType, DecodeError, EncodeError, Endpoint, Event, Flags, Header,
-    PacketDecoder, Progress, RemoteError, RequestId, encode_goodbye, encode_packet, encoded_len,
+    Item, PacketDecoder, Progress, RemoteError, RequestId, encode_goodbye, encode_packet,
+    encoded_len,
 };
 
 use super::{hex, hex_decode, hex_field, ok};
@@ -106,7 +107,7 @@ fn encode_empty(input: &Value) -> Result<Outcome, String> {
     .to_bytes();
     let mut dec = PacketDecoder::new();
     let decodes_as = match dec.decode(&wire).map_err(|e| e.to_string())?.progress {
-        Progress::Goodbye(_) => "goodbye",
+        Progress::Frame(Item::Goodbye(_)) => "goodbye",
         _ => "packet",
     };
     Ok(ok([
@@ -194,15 +195,17 @@ fn decode_wire(
                 }
             };
             match d.progress {
-                Progress::Packet(p) => match Body::decode(p.header.flags.body_type, p.body) {
-                    Ok(body) => packets.push(packet_json(&p.header, body)),
-                    Err(BodyError::InvalidJson { .. }) => {
-                        end = Some("invalid_json");
-                        break 'pieces;
+                Progress::Frame(Item::Packet(p)) => {
+                    match Body::decode(p.header.flags.body_type, p.body) {
+                        Ok(body) => packets.push(packet_json(&p.header, body)),
+                        Err(BodyError::InvalidJson { .. }) => {
+                            end = Some("invalid_json");
+                            break 'pieces;
+                        }
+                        Err(e) => return Err(e.to_string()),
                     }
-                    Err(e) => return Err(e.to_string()),
-                },
-                Progress::Goodbye(_) | Progress::Ended => {
+                }
+                Progress::Frame(Item::Goodbye(_)) | Progress::Ended => {
                     end = Some("goodbye");
                     break 'pieces;
                 }

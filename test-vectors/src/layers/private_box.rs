@@ -19,7 +19,7 @@ use crate::{Outcome, UNCLASSIFIED};
 
 fn seal_error(e: &SealError) -> Outcome {
     let class = match e {
-        SealError::BufferTooSmall { .. } => UNCLASSIFIED,
+        SealError::BufferTooSmall(_) => UNCLASSIFIED,
         _ => e.code(),
     };
     Outcome::error(class, format!("{}: {e}", e.code()))

@@ -17,12 +17,14 @@
 //! goodbye.
 
 use serde_json::{Map, Value, json};
-use ssb_boxstream::{Decryptor, Encryptor, Frame, HEADER_LEN as BOX_HEADER_LEN, sealed_len};
+use ssb_boxstream::{
+    Decryptor, Encryptor, Frame, HEADER_LEN as BOX_HEADER_LEN, Progress as BoxProgress, sealed_len,
+};
 use ssb_crypto::{CurveSecretKey, Keypair, NetworkKey};
 use ssb_feed::{SignCap, verify_message};
 use ssb_handshake::{Handshake, HandshakeOutcome, MAX_MESSAGE_LEN};
 use ssb_muxrpc::{
-    Body, BodyType, CallType, Endpoint, Event, HEADER_LEN, Progress, RemoteError, RequestId,
+    Body, BodyType, CallType, Endpoint, Event, HEADER_LEN, Item, Progress, RemoteError, RequestId,
     StreamItem, decode_packet,
 };
 
@@ -96,7 +98,7 @@ impl Side {
         while !frames.is_empty() {
             let opened = self.decryptor.open(frames).map_err(|e| e.to_string())?;
             frames = frames.get(opened.consumed..).unwrap_or(&[]);
-            if let Some(Frame::Data(plain)) = opened.frame {
+            if let BoxProgress::Frame(Frame::Data(plain)) = opened.progress {
                 let plain = plain.to_vec();
                 let taken = self
                     .endpoint
@@ -378,8 +380,8 @@ fn direction(
     while !rest.is_empty() {
         let opened = dec.open(rest).map_err(|e| e.to_string())?;
         let consumed = opened.consumed;
-        match opened.frame {
-            Some(Frame::Data(body)) => {
+        match opened.progress {
+            BoxProgress::Frame(Frame::Data(body)) => {
                 let start = wire.len() - rest.len() - at;
                 let frame_wire = wire.get(start..start + at + consumed).unwrap_or(&[]);
                 owner.extend(std::iter::repeat_n(frames.len(), body.len()));
@@ -391,12 +393,13 @@ fn direction(
                 }));
                 at = 0;
             }
-            Some(Frame::Goodbye) => {
+            BoxProgress::Frame(Frame::Goodbye) => {
                 let start = wire.len() - rest.len() - at;
                 goodbye = Value::String(hex(wire.get(start..start + at + consumed).unwrap_or(&[])));
                 at = 0;
             }
-            None => at += consumed,
+            // Bytes after the goodbye (`Ended`) count as an unfinished frame, an error below.
+            BoxProgress::NeedMore(_) | BoxProgress::Ended => at += consumed,
         }
         rest = rest.get(consumed..).unwrap_or(&[]);
     }
@@ -418,7 +421,7 @@ fn direction(
             s
         };
         match d.progress {
-            Progress::Packet(p) => {
+            Progress::Frame(Item::Packet(p)) => {
                 let (ty, body_text) = match p.header.flags.body_type {
                     BodyType::Binary => ("buffer", hex(p.body)),
                     BodyType::Utf8 => ("string", ssb_muxrpc::utf8_lossy(p.body).into_owned()),
@@ -440,13 +443,13 @@ fn direction(
                 m.insert("frames".into(), json!(span));
                 packets.push(Value::Object(m));
             }
-            Progress::Goodbye(h) => {
+            Progress::Frame(Item::Goodbye(h)) => {
                 packets.push(json!({ "goodbye": true, "header": hex(&h), "frames": span }));
             }
             Progress::NeedMore(_) => return Err("a side ended in the middle of a packet".into()),
             Progress::Ended => break,
         }
-        if matches!(d.progress, Progress::Goodbye(_)) {
+        if matches!(d.progress, Progress::Frame(Item::Goodbye(_))) {
             pos += d.consumed;
             if pos != plain.len() {
                 return Err("bytes after the packet-stream goodbye".into());
