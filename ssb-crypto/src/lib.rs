@@ -55,6 +55,7 @@ pub mod secret_file;
 mod poly1305;
 mod salsa;
 pub mod secretbox;
+pub mod stream;
 
 pub use curve::{ConversionError, CurvePublicKey, CurveSecretKey, LowOrderError, SharedSecret};
 pub use ids::{BlobId, FeedId, IdError, MsgId};

@@ -151,8 +151,16 @@ impl Stream {
         }
     }
 
-    /// Moves to block `counter` (for tests across the 2^32-block boundary).
-    #[cfg(test)]
+    /// Salsa20/20 for `key` and an 8-byte `nonce`, at block `counter`.
+    pub(crate) fn salsa20(key: &[u8; 32], nonce: &[u8; 8], counter: u64) -> Self {
+        Self {
+            key: words::<8>(key),
+            nonce: words::<2>(nonce),
+            counter,
+        }
+    }
+
+    /// Moves to block `counter`.
     pub(crate) fn seek_block(&mut self, counter: u64) {
         self.counter = counter;
     }
