@@ -35,3 +35,10 @@ SECONDS_PER_TARGET="${SECONDS_PER_TARGET:-15}" fuzz/smoke.sh
 
 step "cargo test --release (unit, property, differential, conformance and doc tests)"
 cargo test --release --workspace --locked
+
+step "the same crypto, handshake, private-box, feed and vector tests on the dalek fallback (ssb-crypto/force-portable)"
+cargo test --release --locked -p ssb-crypto -p ssb-feed -p ssb-handshake -p ssb-private-box \
+  -p ssb-test-vectors --features ssb-crypto/force-portable
+
+step "constant-time check of ssb-crypto's secret-key code (valgrind memcheck, secrets undefined)"
+tools/ct-check/run.sh

@@ -5,6 +5,8 @@ use core::fmt;
 use curve25519_dalek::edwards::CompressedEdwardsY;
 use rand_core::CryptoRngCore;
 use x25519_dalek::{PublicKey as XPublicKey, StaticSecret};
+
+use crate::backend::{Backend, imp};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// An X25519 (Montgomery u-coordinate) public key.
@@ -97,14 +99,42 @@ impl CurveSecretKey {
         Zeroizing::new(self.0)
     }
 
-    /// The matching public key (`crypto_scalarmult_base`).
+    /// The matching public key (`crypto_scalarmult_base`), on the
+    /// [active backend](crate::backend::active).
     pub fn public_key(&self) -> CurvePublicKey {
+        self.public_key_with(crate::backend::active())
+    }
+
+    /// [`public_key`](Self::public_key) on a chosen backend ([`Backend::Graviola`] where it
+    /// is not available gives the dalek path).
+    pub fn public_key_with(&self, backend: Backend) -> CurvePublicKey {
+        if backend == Backend::Graviola {
+            if let Some(p) = imp::x25519_base(&self.0) {
+                return CurvePublicKey(p);
+            }
+        }
         let s = StaticSecret::from(self.0);
         CurvePublicKey(XPublicKey::from(&s).to_bytes())
     }
 
-    /// X25519 with `their` public key; fails like libsodium when the result is all zero.
+    /// X25519 with `their` public key, on the [active backend](crate::backend::active);
+    /// fails like libsodium when the result is all zero.
     pub fn diffie_hellman(&self, their: &CurvePublicKey) -> Result<SharedSecret, LowOrderError> {
+        self.diffie_hellman_with(their, crate::backend::active())
+    }
+
+    /// [`diffie_hellman`](Self::diffie_hellman) on a chosen backend ([`Backend::Graviola`]
+    /// where it is not available gives the dalek path).
+    pub fn diffie_hellman_with(
+        &self,
+        their: &CurvePublicKey,
+        backend: Backend,
+    ) -> Result<SharedSecret, LowOrderError> {
+        if backend == Backend::Graviola {
+            if let Some(shared) = imp::x25519(&self.0, &their.0) {
+                return shared.map(SharedSecret).ok_or(LowOrderError);
+            }
+        }
         let s = StaticSecret::from(self.0);
         let shared = s.diffie_hellman(&XPublicKey::from(their.0));
         if !shared.was_contributory() {

@@ -13,6 +13,7 @@ use rand_core::CryptoRngCore;
 use sha2::{Digest, Sha512};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::backend::{Backend, imp};
 use crate::curve::{CurvePublicKey, CurveSecretKey};
 
 /// An Ed25519 public key: the raw 32 bytes of a feed id.
@@ -109,20 +110,32 @@ impl PublicKey {
 
     /// Checks the key the way libsodium does before any verification (canonical encoding, a
     /// point on the curve, not of small order) and decodes it once, for fast repeated
-    /// verification (see [`VerifyKey`]).
+    /// verification (see [`VerifyKey`]). Uses the [active backend](crate::backend::active).
     pub fn prepare(&self) -> Result<VerifyKey, SignatureError> {
+        self.prepare_with(crate::backend::active())
+    }
+
+    /// [`prepare`](Self::prepare) on a chosen backend. [`Backend::Graviola`] where it is not
+    /// available gives the dalek path; [`VerifyKey::backend`] says which one a key uses. The
+    /// verdicts are the same on both (the differential tests hold them to it).
+    pub fn prepare_with(&self, backend: Backend) -> Result<VerifyKey, SignatureError> {
         if !is_canonical_y(&self.0) {
             return Err(SignatureError::NonCanonicalPublicKey);
         }
         if has_small_order(&self.0) {
             return Err(SignatureError::WeakPublicKey);
         }
-        let a = CompressedEdwardsY(self.0)
-            .decompress()
-            .ok_or(SignatureError::InvalidPublicKey)?;
+        let inner = if backend == Backend::Graviola && imp::available() {
+            Inner::Fast(imp::key(&self.0).ok_or(SignatureError::InvalidPublicKey)?)
+        } else {
+            let a = CompressedEdwardsY(self.0)
+                .decompress()
+                .ok_or(SignatureError::InvalidPublicKey)?;
+            Inner::Dalek(core::ops::Neg::neg(a))
+        };
         Ok(VerifyKey {
             bytes: self.0,
-            minus_a: core::ops::Neg::neg(a),
+            inner,
         })
     }
 
@@ -144,16 +157,32 @@ impl PublicKey {
 
 /// A public key checked and decoded once ([`PublicKey::prepare`]), for verifying many
 /// signatures by the same author.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct VerifyKey {
     bytes: [u8; 32],
-    minus_a: EdwardsPoint,
+    inner: Inner,
+}
+
+#[derive(Clone)]
+enum Inner {
+    /// `-A`, for `[S]B + [k](-A)`.
+    Dalek(EdwardsPoint),
+    /// graviola's decoded key.
+    Fast(imp::Key),
 }
 
 impl VerifyKey {
     /// The public key.
     pub fn public_key(&self) -> PublicKey {
         PublicKey(self.bytes)
+    }
+
+    /// The backend this key verifies with.
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Dalek(_) => Backend::Dalek,
+            Inner::Fast(_) => Backend::Graviola,
+        }
     }
 
     /// Verifies a detached signature exactly as libsodium's `crypto_sign_verify_detached`
@@ -170,7 +199,8 @@ impl VerifyKey {
     ///
     /// This is the same computation `ed25519-dalek`'s `verify_strict` makes, minus its
     /// decompression of `R` (libsodium never decompresses `R`; its small-order test is on the
-    /// bytes), so it is also faster.
+    /// bytes), so it is also faster. On the graviola path steps 1 to 3 are ours and step 4 is
+    /// graviola's, the same equation compared on the same bytes.
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), SignatureError> {
         let (r, s) = signature.0.split_at(32);
         let s: [u8; 32] = s
@@ -182,12 +212,22 @@ impl VerifyKey {
         if has_small_order(&r) {
             return Err(SignatureError::WeakR);
         }
+        let minus_a = match &self.inner {
+            Inner::Fast(key) => {
+                return if imp::verify(key, &signature.0, message) {
+                    Ok(())
+                } else {
+                    Err(SignatureError::Mismatch)
+                };
+            }
+            Inner::Dalek(minus_a) => minus_a,
+        };
         let mut h = Sha512::new();
         h.update(r);
         h.update(self.bytes);
         h.update(message);
         let k = Scalar::from_hash(h);
-        let expected = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &self.minus_a, &s);
+        let expected = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, minus_a, &s);
         if expected.compress().to_bytes() == r {
             Ok(())
         } else {

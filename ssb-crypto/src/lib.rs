@@ -36,12 +36,13 @@
 //! * Secrets ([`Keypair`], [`CurveSecretKey`], [`SharedSecret`], secret-file text) are
 //!   zeroized on drop and never appear in `Debug` output. MACs are compared in constant time.
 //! * No I/O, no clock, no global RNG: randomness comes from a caller's `CryptoRngCore`.
-#![no_std]
+#![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 extern crate alloc;
 
+pub mod backend;
 pub mod base64;
 pub mod curve;
 pub mod hash;
@@ -51,7 +52,10 @@ mod keys;
 pub mod multiserver;
 mod network;
 pub mod secret_file;
+mod poly1305;
+mod salsa;
 pub mod secretbox;
+pub mod stream;
 
 pub use curve::{ConversionError, CurvePublicKey, CurveSecretKey, LowOrderError, SharedSecret};
 pub use ids::{BlobId, FeedId, IdError, MsgId};

@@ -44,20 +44,23 @@ pub(crate) struct Checked {
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub(crate) signed: Vec<u8>,
-    key: Option<(PublicKey, Result<VerifyKey, ssb_crypto::SignatureError>)>,
+    key: KeyCache,
 }
 
-impl Scratch {
-    /// The decoded key of `pk`, decoding it only when the author changes.
-    fn verifying_key(&mut self, pk: PublicKey) -> Result<VerifyKey, ssb_crypto::SignatureError> {
-        match &self.key {
-            Some((k, vk)) if *k == pk => *vk,
-            _ => {
-                let vk = pk.prepare();
-                self.key = Some((pk, vk));
-                vk
-            }
-        }
+type KeyCache = Option<(PublicKey, Result<VerifyKey, ssb_crypto::SignatureError>)>;
+
+/// The decoded key of `pk` from a one-entry cache, decoding it only when the author changes.
+fn verifying_key(
+    cache: &mut KeyCache,
+    pk: PublicKey,
+) -> Result<&VerifyKey, ssb_crypto::SignatureError> {
+    if !matches!(cache, Some((k, _)) if *k == pk) {
+        *cache = Some((pk, pk.prepare()));
+    }
+    match cache {
+        Some((_, vk)) => vk.as_ref().map_err(|e| *e),
+        // Filled just above.
+        None => Err(ssb_crypto::SignatureError::InvalidPublicKey),
     }
 }
 
@@ -230,8 +233,7 @@ fn precheck_inner(value: &Value, cap: &SignCap, scratch: &mut Scratch) -> Result
         .get(..64)
         .and_then(|s| s.try_into().ok())
         .ok_or(late(FeedError::SignatureInvalid))?;
-    let vk = scratch
-        .verifying_key(author_id.public_key())
+    let vk = verifying_key(&mut scratch.key, author_id.public_key())
         .map_err(|_| late(FeedError::SignatureInvalid))?;
     let tag;
     let signed: &[u8] = match hmac {

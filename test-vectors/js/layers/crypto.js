@@ -22,6 +22,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const cl = require('chloride')
+const sodium = require('sodium-native')
 const ssbKeys = require('ssb-keys')
 const ref = require('ssb-ref')
 const isCanonicalBase64 = require('is-canonical-base64')
@@ -193,6 +194,14 @@ function run (op, input) {
     }
     case 'verify':
       return { ok: { valid: !!cl.crypto_sign_verify_detached(unhex(input.signature), unhex(input.message), unhex(input.public)) } }
+    case 'salsa20_xor_ic': {
+      // libsodium's own keystream from a 64-bit block counter (sodium-native takes ic as a
+      // uint32; the stream itself runs on past 2^32 blocks with the counter's high word).
+      const m = unhex(input.message)
+      const c = Buffer.alloc(m.length)
+      sodium.crypto_stream_salsa20_xor_ic(c, m, unhex(input.nonce), input.ic, unhex(input.key))
+      return { ok: { ciphertext: hex(c) } }
+    }
     case 'secretbox':
       return { ok: { boxed: hex(cl.crypto_secretbox_easy(unhex(input.plaintext), unhex(input.nonce), unhex(input.key))) } }
     case 'secretbox_open': {
@@ -363,6 +372,17 @@ function generate () {
       add('verify/crafted-torsion-key-honest-r/' + pad(i), 'verify', { public: hex(A), message: m, signature: hex(Buffer.concat([R, ed.bigToLe(ed.mod(r + k * a, ed.L))])) })
     })
   }
+
+  // The raw Salsa20 keystream, from block counters just below and across 2^32 (a 32-bit
+  // counter would repeat block 0 there) and at the lengths around the four-block batches.
+  ;[0, 1, 4294967291, 4294967293, 4294967294, 4294967295].forEach((ic, i) => {
+    ;[1, 64, 100, 256, 300, 600].forEach((len, j) => {
+      const key = hex(detBytes('crypto/stream/key/' + i + '/' + j, 32))
+      const nonce = hex(detBytes('crypto/stream/nonce/' + i + '/' + j, 8))
+      const message = hex(detBytes('crypto/stream/m/' + i + '/' + j, len))
+      add('stream/salsa20-ic-' + ic + '/' + len, 'salsa20_xor_ic', { key, nonce, ic, message })
+    })
+  })
 
   // secretbox, crypto_auth, sha256.
   for (let i = 0; i < 12; i++) {

@@ -4,6 +4,7 @@
 //! (`code()` where the type has one); an error with no class here is [`UNCLASSIFIED`].
 
 use serde_json::{Value, json};
+use ssb_crypto::backend::Backend;
 use ssb_crypto::{
     AddressError, BlobId, FeedId, Keypair, MsgId, Multiaddress, NetworkKey, PublicKey,
     SecretFileError, Signature, hash, parse_secret_file, secretbox, write_secret_file,
@@ -120,8 +121,29 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
         "verify" => {
             let pk = PublicKey(hex_array(input, "public")?);
             let sig = Signature(hex_array(input, "signature")?);
-            let valid = pk.verify(&hex_field(input, "message")?, &sig).is_ok();
+            let msg = hex_field(input, "message")?;
+            // Both backends, every case: the graviola path and the dalek fallback must give
+            // libsodium's verdict alike.
+            let on = |b: Backend| pk.prepare_with(b).and_then(|k| k.verify(&msg, &sig)).is_ok();
+            let valid = on(Backend::Dalek);
+            if on(Backend::Graviola) != valid {
+                return Err(format!("backends disagree: dalek says {valid}"));
+            }
             ok([("valid", json!(valid))])
+        }
+        "salsa20_xor_ic" => {
+            let mut buf = hex_field(input, "message")?;
+            let ic = input
+                .get("ic")
+                .and_then(Value::as_u64)
+                .ok_or("ic: not a number")?;
+            ssb_crypto::stream::salsa20_xor_ic(
+                &hex_array(input, "key")?,
+                &hex_array(input, "nonce")?,
+                ic,
+                &mut buf,
+            );
+            ok([("ciphertext", json!(hex(&buf)))])
         }
         "secretbox" => {
             let boxed = secretbox::seal(
