@@ -145,8 +145,7 @@ pub(crate) fn loose_eq_number(v: Option<&Value>, n: f64) -> bool {
         Some(Value::Number(x)) => *x == n,
         Some(Value::Bool(b)) => f64::from(u8::from(*b)) == n,
         Some(Value::String(s)) => string_to_number(s) == n,
-        Some(other) => object_to_string(other)
-            .is_some_and(|s| string_to_number(&JsString::from(s.as_str())) == n),
+        Some(other) => to_number(other) == n,
     }
 }
 
@@ -241,23 +240,79 @@ pub(crate) fn canonical_b64_before_dot(s: &[u8]) -> Option<usize> {
     }
 }
 
-/// `ssb-ref`'s `isFeedId`: `^@` + canonical base64 of 32 bytes + `.(?:sha256|ed25519)$`,
-/// where that first `.` is a regex wildcard (any character but a line terminator).
+/// `ssb-ref`'s `isFeedId` on a JSON value: the string, if it is a feed id by
+/// [`is_ref_feed_id`].
 pub(crate) fn is_feed_id_js(v: Option<&Value>) -> Option<&str> {
     let s = match v {
         Some(Value::String(s)) => s.as_str()?,
         _ => return None,
     };
-    let rest = s.strip_prefix('@')?;
-    let b64 = rest.get(..44)?;
-    ssb_crypto::base64::decode_array::<32>(b64).ok()?;
-    let mut tail = rest.get(44..)?.chars();
-    let dot = tail.next()?;
+    is_ref_feed_id(s).then_some(s)
+}
+
+/// `ssb-ref`'s `isFeedId` (2.16): `^@` + canonical base64 of 32 bytes +
+/// `.(?:sha256|ed25519)$`, where that first `.` is a regex wildcard (any character but a
+/// line terminator). So `@….sha256` and `@…=!ed25519` are feed ids to JS, while
+/// [`ssb_crypto::FeedId`] parses only `@….ed25519`. `ssb-validate` tests authors with it,
+/// `ssb-ebt` every id it replicates.
+///
+/// ```
+/// let id = "@FCX/tsDLpubCPKKfIrw4gc+SQkHcaD17s7GI6i/ziWY=.ed25519";
+/// assert!(ssb_feed::is_ref_feed_id(id));
+/// assert!(ssb_feed::is_ref_feed_id(&id.replace(".ed25519", ".sha256")));
+/// assert!(ssb_feed::is_ref_feed_id(&id.replace(".ed25519", "!ed25519")));
+/// assert!(!ssb_feed::is_ref_feed_id(&id.replace(".ed25519", "\ned25519")));
+/// assert!(!ssb_feed::is_ref_feed_id("@alice"));
+/// ```
+pub fn is_ref_feed_id(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('@') else {
+        return false;
+    };
+    let (Some(b64), Some(tail)) = (rest.get(..44), rest.get(44..)) else {
+        return false;
+    };
+    if ssb_crypto::base64::decode_array::<32>(b64).is_err() {
+        return false;
+    }
+    let mut tail = tail.chars();
+    let Some(dot) = tail.next() else {
+        return false;
+    };
     // A regex `.` (no `u` flag) matches one UTF-16 unit that is not a line terminator.
     if is_line_terminator(dot) || dot.len_utf16() != 1 {
-        return None;
+        return false;
     }
-    matches!(tail.as_str(), "sha256" | "ed25519").then_some(s)
+    matches!(tail.as_str(), "sha256" | "ed25519")
+}
+
+/// ECMAScript `ToNumber` of a JSON value (what `+v`, `v & 1` or `v < n` start from):
+/// `null` is 0, booleans 0 or 1, strings by `StringToNumber`, arrays by the string that
+/// `Array.prototype.join` makes of them, and other objects by `"[object Object]"` (NaN).
+///
+/// One difference, unreachable from `JSON.parse` output in practice: an object whose own
+/// `toString` and `valueOf` are both non-functions makes JS throw a `TypeError`; here it is
+/// NaN like every other object.
+///
+/// ```
+/// use ssb_legacy_json::parse;
+/// let n = |s: &str| ssb_feed::to_number(&parse(s.as_bytes()).unwrap());
+/// assert_eq!(n("null"), 0.0);
+/// assert_eq!(n("true"), 1.0);
+/// assert_eq!(n("\" 0x1f \""), 31.0);
+/// assert_eq!(n("[[\"7\"]]"), 7.0);
+/// assert_eq!(n("[]"), 0.0);
+/// assert!(n("[1,2]").is_nan());
+/// assert!(n("{}").is_nan());
+/// ```
+pub fn to_number(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Number(n) => *n,
+        Value::String(s) => string_to_number(s),
+        other => object_to_string(other)
+            .map_or(f64::NAN, |s| string_to_number(&JsString::from(s.as_str()))),
+    }
 }
 
 /// `ssb-validate`'s `isEncrypted`: a non-empty string matching

@@ -63,6 +63,7 @@ mod validator;
 pub use batch::{BatchOutcome, Item, validate_batch, validate_feeds};
 pub use create::{CreateError, create_message};
 pub use error::{FeedError, ShapeError};
+pub use js::{is_ref_feed_id, to_number};
 pub use reader::{FeedReader, Framing, FramingError, MAX_ITEM_BYTES, ReadItem};
 pub use types::{FeedState, HmacKey, Kvt, Message, SignCap};
 pub use validate::{
