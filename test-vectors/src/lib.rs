@@ -194,6 +194,12 @@ pub fn default_vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
 
+/// The EBT event-log vectors (`test-vectors/vectors/ebt`, one file per group), which
+/// [`run_dir`] on [`default_vectors_dir`] does not read (it takes top-level files only).
+pub fn ebt_vectors_dir() -> PathBuf {
+    default_vectors_dir().join("ebt")
+}
+
 /// Runs every `*.json` file of `dir` (in file-name order).
 pub fn run_dir(dir: &Path) -> Result<Report, RunError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RunError::Io {
@@ -307,6 +313,11 @@ fn check_case(layer: &str, case: &Value) -> Result<(), String> {
         .ok_or("case has no string `op`")?;
     let input = case.get("input").ok_or("case has no `input`")?;
     let expect = case.get("expect").ok_or("case has no `expect`")?;
+    if layer == "ebt" {
+        // Event logs: every step is compared as it happens (outputs and the whole state),
+        // so that a failure names the first step and field that differ.
+        return layers::ebt::check(op, input, expect);
+    }
     let got = layers::run(layer, op, input)?;
     compare(expect, &got)
 }

@@ -207,3 +207,151 @@ fn committed_policy_cases_are_labelled_and_counted() {
         assert_eq!(layer.policy_passed, policy, "{name}");
     }
 }
+
+/// The EBT event logs, parsed: (file name, file).
+fn ebt_files() -> Vec<(String, serde_json::Value)> {
+    let dir = ssb_test_vectors::ebt_vectors_dir();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("vectors/ebt directory")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("vector file");
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                serde_json::from_str(&text).expect("JSON"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_ebt_event_log_passes() {
+    // vectors/ebt/ is its own directory (run_dir on vectors/ skips subdirectories).
+    let report = ssb_test_vectors::run_dir(&ssb_test_vectors::ebt_vectors_dir())
+        .expect("vectors/ebt is readable");
+    println!("{}", report.render_table());
+    assert_eq!(report.layers.len(), 7, "seven ebt files");
+    assert!(report.layers.iter().all(|l| l.layer == "ebt"));
+    assert_eq!(report.total_run(), 162, "every committed ebt case runs");
+    assert_eq!(report.total_failed(), 0, "\n{}", report.render_table());
+}
+
+/// Every place in a step where an expected value can be changed without making the step
+/// malformed: (kind, pointer into the step).
+fn flippable(step: &serde_json::Value) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if let Some(changes) = step["changes"].as_array() {
+        for (i, c) in changes.iter().enumerate() {
+            if c.as_array().is_some_and(|c| c.len() == 2) {
+                out.push(("state", format!("/changes/{i}/1")));
+            }
+        }
+    }
+    for (j, s) in step["sent"].as_array().into_iter().flatten().enumerate() {
+        if let Some(n) = s["notes"].as_object() {
+            for k in n.keys() {
+                let k = k.replace('~', "~0").replace('/', "~1");
+                out.push(("sent notes", format!("/sent/{j}/notes/{k}")));
+            }
+        }
+        if s.get("msg").is_some() {
+            out.push(("sent msg", format!("/sent/{j}/msg/sequence")));
+        }
+    }
+    for (j, _) in step["get"].as_array().into_iter().flatten().enumerate() {
+        out.push(("get", format!("/get/{j}/seq")));
+    }
+    if step["validate"].is_object() {
+        out.push(("validate", "/validate/msg/sequence".into()));
+    }
+    if step.get("persist").is_some() {
+        out.push(("persist", "/persist/peer".into()));
+    }
+    for k in ["kind", "error", "ignored", "ended", "replaced"] {
+        if step.get(k).is_some() {
+            out.push(("flag", format!("/{k}")));
+        }
+    }
+    out
+}
+
+/// A different value of the same kind.
+fn flipped(v: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::Bool(b) => Value::Bool(!b),
+        Value::Number(n) => (n.as_f64().unwrap_or(0.0) + 1.0).into(),
+        Value::String(s) => format!("{s}x").into(),
+        Value::Null => Value::Bool(false),
+        Value::Array(a) if a.is_empty() => Value::Array(vec![Value::Null]),
+        Value::Array(a) => Value::Array(a[1..].to_vec()),
+        Value::Object(_) => Value::Null,
+    }
+}
+
+#[test]
+fn a_flipped_ebt_expectation_fails_its_case() {
+    // For every file, and for each kind of expected value (a state change, a sent note or
+    // message, a read, a validation, a stored clock, a flag), change one such value in one
+    // case (a different case and step each time): exactly that case must fail, at that
+    // step, and every other case still passes.
+    let mut kinds_seen = std::collections::BTreeSet::new();
+    let mut flips = 0;
+    for (name, file) in ebt_files() {
+        let cases = file["cases"].as_array().unwrap().len();
+        let mut done_kinds = std::collections::BTreeSet::new();
+        for ci in 0..cases {
+            let steps = file["cases"][ci]["expect"]["ok"]["steps"]
+                .as_array()
+                .unwrap()
+                .clone();
+            // A step in the middle of the log, for variety, then the others.
+            let order = (0..steps.len()).map(|k| (k + steps.len() / 2) % steps.len());
+            for si in order {
+                for (kind, pointer) in flippable(&steps[si]) {
+                    if done_kinds.contains(kind) {
+                        continue;
+                    }
+                    let mut changed = file.clone();
+                    let step = &mut changed["cases"][ci]["expect"]["ok"]["steps"][si];
+                    let target = step.pointer_mut(&pointer).unwrap();
+                    *target = flipped(target);
+                    let r = ssb_test_vectors::run_vectors(&changed).expect("runs");
+                    let id = file["cases"][ci]["id"].as_str().unwrap();
+                    let failed: Vec<_> = r.failures.iter().map(|f| f.id.as_str()).collect();
+                    assert_eq!(
+                        failed,
+                        [id],
+                        "{name}: flipping {kind} {pointer} at step {si}"
+                    );
+                    let detail = &r.failures[0].detail;
+                    assert!(
+                        detail.starts_with(&format!("step {si} ")),
+                        "{name} {id}: {kind} {pointer}: {detail}"
+                    );
+                    assert_eq!(r.passed, r.run - 1);
+                    done_kinds.insert(kind);
+                    kinds_seen.insert(kind);
+                    flips += 1;
+                }
+            }
+        }
+    }
+    for kind in [
+        "state",
+        "sent notes",
+        "sent msg",
+        "get",
+        "validate",
+        "persist",
+        "flag",
+    ] {
+        assert!(kinds_seen.contains(kind), "no {kind} value was flipped");
+    }
+    assert!(flips >= 20, "only {flips} flips");
+}

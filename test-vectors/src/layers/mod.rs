@@ -8,6 +8,7 @@ use crate::Outcome;
 
 mod boxstream;
 mod crypto;
+pub(crate) mod ebt;
 mod feed;
 mod handshake;
 mod legacy_json;
