@@ -1,5 +1,5 @@
 //! Vector clocks: what a peer has of each feed, as stored between sessions.
-#![deny(clippy::indexing_slicing)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::String;
 use alloc::sync::Arc;

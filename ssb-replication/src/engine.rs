@@ -4,7 +4,7 @@
 //!
 //! Every method below names the JS function it reproduces; `docs/EBT-NOTES.md` §6-§8 walks
 //! through them step by step.
-#![deny(clippy::indexing_slicing)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::sync::Arc;
@@ -963,7 +963,8 @@ impl<M> Engine<M> {
             let Some(&from) = want.get(&id) else { continue };
             let local = self.local(&id);
             for j in 1..n {
-                let Some(q) = self.peers.get_mut((from + j) % n) else {
+                let next = from.checked_add(j).and_then(|k| k.checked_rem(n));
+                let Some(q) = next.and_then(|k| self.peers.get_mut(k)) else {
                     break;
                 };
                 // `(peer.clock && peer.clock[feed]) || state.clock[feed] < 0`

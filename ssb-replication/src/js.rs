@@ -5,7 +5,7 @@
 //! `requested`). Comparisons and `Math.max` convert with `ToNumber`; note arithmetic uses
 //! the 32-bit integer operators (`ToInt32`). [`JsSeq`] models exactly those values so that
 //! the engine takes every branch JS takes.
-#![deny(clippy::indexing_slicing)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 /// A sequence number as the JavaScript state holds it.
 ///

@@ -24,7 +24,7 @@
 //! assert_eq!(Note::from_number(4.5), Note { sequence: -1, receive: true, replicate: true });
 //! assert_eq!(Note::from_number(4_294_967_300.0).sequence, 2);
 //! ```
-#![deny(clippy::indexing_slicing)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;

@@ -1,5 +1,5 @@
 //! The per-peer state of `events.js` (`state.peers[id]`) and the per-feed entries of ours.
-#![deny(clippy::indexing_slicing)]
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::sync::Arc;

@@ -1,6 +1,8 @@
 //! What the engine knows, for applications ([`FeedStatus`]) and for conformance and
 //! debugging ([`Snapshot`], field for field the state of `events.js`).
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
