@@ -22,6 +22,7 @@
 mod boxstream;
 mod connection;
 mod crypto;
+mod ebt;
 mod feed;
 mod feed_batch;
 mod feed_kvt;
@@ -35,6 +36,7 @@ mod private_box;
 pub use boxstream::boxstream_open;
 pub use connection::connection_open;
 pub use crypto::crypto_parsers;
+pub use ebt::{ebt_engine, ebt_notes};
 pub use feed::feed_validate;
 pub use feed_batch::feed_batch;
 pub use feed_kvt::feed_kvt;
@@ -112,5 +114,13 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "connection_open",
         run: connection_open,
+    },
+    Target {
+        name: "ebt_notes",
+        run: ebt_notes,
+    },
+    Target {
+        name: "ebt_engine",
+        run: ebt_engine,
     },
 ];
