@@ -32,10 +32,9 @@ fn the_runner_reports_a_wrong_expectation() {
     assert_eq!(ids, ["bad", "should-fail", "unknown-op"]);
 }
 
-/// The committed vector files, parsed.
-fn committed() -> Vec<(String, serde_json::Value)> {
-    let dir = ssb_test_vectors::default_vectors_dir();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+/// The vector files of `dir` (top level), parsed: (file name, file).
+fn files_in(dir: &std::path::Path) -> Vec<(String, serde_json::Value)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("vectors directory")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
@@ -51,6 +50,11 @@ fn committed() -> Vec<(String, serde_json::Value)> {
             )
         })
         .collect()
+}
+
+/// The committed vector files (`vectors/*.json`), parsed.
+fn committed() -> Vec<(String, serde_json::Value)> {
+    files_in(&ssb_test_vectors::default_vectors_dir())
 }
 
 /// Every expected error class in a file: (case index, class).
@@ -208,25 +212,9 @@ fn committed_policy_cases_are_labelled_and_counted() {
     }
 }
 
-/// The EBT event logs, parsed: (file name, file).
+/// The EBT event logs (`vectors/ebt/*.json`), parsed.
 fn ebt_files() -> Vec<(String, serde_json::Value)> {
-    let dir = ssb_test_vectors::ebt_vectors_dir();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("vectors/ebt directory")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("vector file");
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                serde_json::from_str(&text).expect("JSON"),
-            )
-        })
-        .collect()
+    files_in(&ssb_test_vectors::ebt_vectors_dir())
 }
 
 #[test]
