@@ -27,6 +27,10 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "the libraries without default features (ssb-crypto without graviola and std)"
+cargo build --release --locked --no-default-features -p ssb-crypto -p ssb-sansio -p ssb-legacy-json \
+  -p ssb-handshake -p ssb-boxstream -p ssb-muxrpc -p ssb-connection -p ssb-private-box -p ssb-feed
+
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked --quiet
 

@@ -491,10 +491,10 @@ impl Connection {
             };
             used = n;
             if let Phase::Handshake(h) = &self.phase {
-                if let Some(pk) = h.pending_authorization() {
-                    if self.authenticate.is_none() {
-                        self.authenticate = Some(pk);
-                    }
+                if let Some(pk) = h.pending_authorization()
+                    && self.authenticate.is_none()
+                {
+                    self.authenticate = Some(pk);
                 }
                 // The client completes on msg4 with nothing left to send; a server completes
                 // on `accept` and opens once msg4 went out (`poll_transmit`).
@@ -553,15 +553,14 @@ impl Connection {
     /// Ends the connection once both box streams ended and the application has taken
     /// every event the endpoint still holds.
     fn maybe_closed(&mut self) {
-        if let Phase::Open(o) = &self.phase {
-            if o.goodbye_sent
-                && o.peer_done
-                && o.endpoint.transmit_len() == 0
-                && o.endpoint.queued_events() == 0
-            {
-                self.phase = Phase::Closed;
-                self.closed_event = true;
-            }
+        if let Phase::Open(o) = &self.phase
+            && o.goodbye_sent
+            && o.peer_done
+            && o.endpoint.transmit_len() == 0
+            && o.endpoint.queued_events() == 0
+        {
+            self.phase = Phase::Closed;
+            self.closed_event = true;
         }
     }
 
@@ -638,12 +637,11 @@ impl Connection {
     pub fn poll_event(&mut self) -> Option<Event> {
         // Plaintext held back by flow control goes in as soon as the endpoint has room (the
         // application just read what blocked it).
-        if let Phase::Open(o) = &mut self.phase {
-            if !o.pending.is_empty() {
-                if let Err(e) = o.input(&[]) {
-                    self.fail(e);
-                }
-            }
+        if let Phase::Open(o) = &mut self.phase
+            && !o.pending.is_empty()
+            && let Err(e) = o.input(&[])
+        {
+            self.fail(e);
         }
         if let Some(pk) = self.authenticate.take() {
             return Some(Event::Authenticate(pk));

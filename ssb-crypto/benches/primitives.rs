@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput, criterion_group};
 use ssb_crypto::backend::{self, Backend};
 use ssb_crypto::{CurveSecretKey, Keypair, secretbox};
-use xsalsa20poly1305::aead::{AeadInPlace, KeyInit};
 use xsalsa20poly1305::XSalsa20Poly1305;
+use xsalsa20poly1305::aead::{AeadInPlace, KeyInit};
 
 const KEY: [u8; 32] = [7; 32];
 const NONCE: [u8; 24] = [1; 24];
@@ -56,34 +56,69 @@ fn ops(s: &Setup) -> Vec<Op<'_>> {
     let fast_vk = s.keys.public().prepare_with(Backend::Graviola).unwrap();
     let dalek_vk = s.keys.public().prepare_with(Backend::Dalek).unwrap();
     vec![
-        ("secretbox seal 4096 (ours)", Box::new(move || {
-            black_box(secretbox::seal_in_place(&KEY, &NONCE, &mut b4096));
-        })),
-        ("secretbox seal 4096 (xsalsa20poly1305)", Box::new(move || {
-            black_box(s.cipher.encrypt_in_place_detached(&NONCE.into(), b"", &mut r4096).unwrap());
-        })),
-        ("secretbox seal 34 (ours)", Box::new(move || {
-            black_box(secretbox::seal_in_place(&KEY, &NONCE, &mut b34));
-        })),
-        ("secretbox seal 34 (xsalsa20poly1305)", Box::new(move || {
-            black_box(s.cipher.encrypt_in_place_detached(&NONCE.into(), b"", &mut r34).unwrap());
-        })),
-        ("x25519 (active backend)", Box::new(|| {
-            black_box(s.sk.diffie_hellman(&s.their).unwrap());
-        })),
-        ("x25519 (dalek)", Box::new(|| {
-            black_box(s.sk.diffie_hellman_with(&s.their, Backend::Dalek).unwrap());
-        })),
-        ("ed25519 verify (graviola path)", Box::new(move || {
-            fast_vk.verify(black_box(&s.msg), &s.sig).unwrap();
-        })),
-        ("ed25519 verify (dalek path)", Box::new(move || {
-            dalek_vk.verify(black_box(&s.msg), &s.sig).unwrap();
-        })),
-        ("ed25519-dalek verify_strict", Box::new(|| {
-            let sig = ed25519_dalek::Signature::from_bytes(s.sig.as_bytes());
-            s.dalek_vk.verify_strict(black_box(&s.msg), &sig).unwrap();
-        })),
+        (
+            "secretbox seal 4096 (ours)",
+            Box::new(move || {
+                black_box(secretbox::seal_in_place(&KEY, &NONCE, &mut b4096));
+            }),
+        ),
+        (
+            "secretbox seal 4096 (xsalsa20poly1305)",
+            Box::new(move || {
+                black_box(
+                    s.cipher
+                        .encrypt_in_place_detached(&NONCE.into(), b"", &mut r4096)
+                        .unwrap(),
+                );
+            }),
+        ),
+        (
+            "secretbox seal 34 (ours)",
+            Box::new(move || {
+                black_box(secretbox::seal_in_place(&KEY, &NONCE, &mut b34));
+            }),
+        ),
+        (
+            "secretbox seal 34 (xsalsa20poly1305)",
+            Box::new(move || {
+                black_box(
+                    s.cipher
+                        .encrypt_in_place_detached(&NONCE.into(), b"", &mut r34)
+                        .unwrap(),
+                );
+            }),
+        ),
+        (
+            "x25519 (active backend)",
+            Box::new(|| {
+                black_box(s.sk.diffie_hellman(&s.their).unwrap());
+            }),
+        ),
+        (
+            "x25519 (dalek)",
+            Box::new(|| {
+                black_box(s.sk.diffie_hellman_with(&s.their, Backend::Dalek).unwrap());
+            }),
+        ),
+        (
+            "ed25519 verify (graviola path)",
+            Box::new(move || {
+                fast_vk.verify(black_box(&s.msg), &s.sig).unwrap();
+            }),
+        ),
+        (
+            "ed25519 verify (dalek path)",
+            Box::new(move || {
+                dalek_vk.verify(black_box(&s.msg), &s.sig).unwrap();
+            }),
+        ),
+        (
+            "ed25519-dalek verify_strict",
+            Box::new(|| {
+                let sig = ed25519_dalek::Signature::from_bytes(s.sig.as_bytes());
+                s.dalek_vk.verify_strict(black_box(&s.msg), &sig).unwrap();
+            }),
+        ),
     ]
 }
 
@@ -115,15 +150,33 @@ fn ratios() {
             *b = b.min(t.elapsed().as_nanos() as f64 / 50.0);
         }
     }
-    println!("\nsame-run comparison (best of interleaved rounds; backend {:?}):", backend::active());
+    println!(
+        "\nsame-run comparison (best of interleaved rounds; backend {:?}):",
+        backend::active()
+    );
     for ((name, _), ns) in ops.iter().zip(&best) {
         println!("  {name:<40} {:>10.1} ns", ns);
     }
-    println!("  secretbox 4096: ours / xsalsa20poly1305 speed  {:>6.2}", best[1] / best[0]);
-    println!("  secretbox 34:   ours / xsalsa20poly1305 speed  {:>6.2}", best[3] / best[2]);
-    println!("  x25519: active / dalek speed                  {:>6.2}", best[5] / best[4]);
-    println!("  verify: graviola path / dalek path speed      {:>6.2}", best[7] / best[6]);
-    println!("  verify: graviola path / verify_strict speed   {:>6.2}", best[8] / best[6]);
+    println!(
+        "  secretbox 4096: ours / xsalsa20poly1305 speed  {:>6.2}",
+        best[1] / best[0]
+    );
+    println!(
+        "  secretbox 34:   ours / xsalsa20poly1305 speed  {:>6.2}",
+        best[3] / best[2]
+    );
+    println!(
+        "  x25519: active / dalek speed                  {:>6.2}",
+        best[5] / best[4]
+    );
+    println!(
+        "  verify: graviola path / dalek path speed      {:>6.2}",
+        best[7] / best[6]
+    );
+    println!(
+        "  verify: graviola path / verify_strict speed   {:>6.2}",
+        best[8] / best[6]
+    );
 }
 
 criterion_group!(benches, bench);

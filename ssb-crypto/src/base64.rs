@@ -114,7 +114,7 @@ pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], Base64Error> 
 /// Decodes canonical base64 of any length (for `.box` contents and similar).
 pub fn decode_vec(text: &str) -> Result<Vec<u8>, Base64Error> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         // Say "missing padding" when that is the obvious cause.
         let has_pad = bytes.contains(&b'=');
         return Err(if has_pad {

@@ -108,10 +108,10 @@ impl CurveSecretKey {
     /// [`public_key`](Self::public_key) on a chosen backend ([`Backend::Graviola`] where it
     /// is not available gives the dalek path).
     pub fn public_key_with(&self, backend: Backend) -> CurvePublicKey {
-        if backend == Backend::Graviola {
-            if let Some(p) = imp::x25519_base(&self.0) {
-                return CurvePublicKey(p);
-            }
+        if backend == Backend::Graviola
+            && let Some(p) = imp::x25519_base(&self.0)
+        {
+            return CurvePublicKey(p);
         }
         let s = StaticSecret::from(self.0);
         CurvePublicKey(XPublicKey::from(&s).to_bytes())
@@ -130,10 +130,10 @@ impl CurveSecretKey {
         their: &CurvePublicKey,
         backend: Backend,
     ) -> Result<SharedSecret, LowOrderError> {
-        if backend == Backend::Graviola {
-            if let Some(shared) = imp::x25519(&self.0, &their.0) {
-                return shared.map(SharedSecret).ok_or(LowOrderError);
-            }
+        if backend == Backend::Graviola
+            && let Some(shared) = imp::x25519(&self.0, &their.0)
+        {
+            return shared.map(SharedSecret).ok_or(LowOrderError);
         }
         let s = StaticSecret::from(self.0);
         let shared = s.diffie_hellman(&XPublicKey::from(their.0));

@@ -52,7 +52,7 @@ pub fn decode_into(text: &str, out: &mut [u8]) -> Result<(), HexError> {
 
 /// Decodes hex of any even length.
 pub fn decode_vec(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(HexError::WrongLength {
             expected: text.len().saturating_add(1),
             found: text.len(),

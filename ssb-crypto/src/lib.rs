@@ -1,5 +1,5 @@
 //! Keys, sigil ids, strict base64, the `ssb-keys` secret file and the NaCl primitives of
-//! Secure Scuttlebutt, in pure Rust (`no_std` + `alloc`).
+//! Secure Scuttlebutt, in Rust (`no_std` + `alloc` with `default-features = false`).
 //!
 //! Everything here matches what the JavaScript reference stack (`ssb-keys`, `ssb-ref`,
 //! `ssb-caps`, libsodium through `sodium-native`) accepts and produces; the vectors in
@@ -29,6 +29,14 @@
 //! assert_eq!(NetworkKey::MAIN_NET.to_string(), "1KHLiKZvAvjbY1ziZEHMXawbCEIM6qwjCDm3VYRan/s=");
 //! ```
 //!
+//! # Speed
+//!
+//! Secretbox runs on this crate's own XSalsa20 (a four-block SSE2 kernel on x86-64, portable
+//! code elsewhere) and a donna-64 Poly1305, safe Rust both, held to the `xsalsa20poly1305`
+//! crate and to libsodium's vectors. X25519 and Ed25519 verification run on `graviola`'s
+//! formally verified assembly where the CPU supports it (feature `fast`, default; needs
+//! `std`) and on dalek otherwise, with the same acceptance rules; see [`backend`].
+//!
 //! # Guarantees
 //!
 //! * Any panic on input is a bug: every parser returns a typed error that names the rule
@@ -51,9 +59,9 @@ mod ids;
 mod keys;
 pub mod multiserver;
 mod network;
-pub mod secret_file;
 mod poly1305;
 mod salsa;
+pub mod secret_file;
 pub mod secretbox;
 pub mod stream;
 

@@ -153,25 +153,19 @@ impl State {
 
     fn finish(mut self) -> [u8; 16] {
         let [mut h0, mut h1, mut h2] = self.h;
-        // Fully carry h.
-        let mut c = h1 >> 44;
-        h1 &= M44;
-        h2 += c;
-        c = h2 >> 42;
-        h2 &= M42;
-        h0 += c * 5;
-        c = h0 >> 44;
-        h0 &= M44;
-        h1 += c;
-        c = h1 >> 44;
-        h1 &= M44;
-        h2 += c;
-        c = h2 >> 42;
-        h2 &= M42;
-        h0 += c * 5;
-        c = h0 >> 44;
-        h0 &= M44;
-        h1 += c;
+        // Fully carry h (two rounds, as donna-64 does).
+        let mut c;
+        for _ in 0..2 {
+            c = h1 >> 44;
+            h1 &= M44;
+            h2 += c;
+            c = h2 >> 42;
+            h2 &= M42;
+            h0 += c * 5;
+            c = h0 >> 44;
+            h0 &= M44;
+            h1 += c;
+        }
 
         // g = h + 5 - 2^130; take g when it did not go negative (h >= p).
         let mut g0 = h0 + 5;

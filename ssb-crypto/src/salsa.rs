@@ -245,9 +245,9 @@ mod sse2 {
     //! `counter + i`.
 
     use safe_arch::{
-        add_i32_m128i, bitor_m128i, bitxor_m128i, load_unaligned_m128i, m128i,
-        set_splat_i32_m128i, shl_imm_u32_m128i, shr_imm_u32_m128i, store_unaligned_m128i,
-        unpack_high_i32_m128i, unpack_high_i64_m128i, unpack_low_i32_m128i, unpack_low_i64_m128i,
+        add_i32_m128i, bitor_m128i, bitxor_m128i, load_unaligned_m128i, m128i, set_splat_i32_m128i,
+        shl_imm_u32_m128i, shr_imm_u32_m128i, store_unaligned_m128i, unpack_high_i32_m128i,
+        unpack_high_i64_m128i, unpack_low_i32_m128i, unpack_low_i64_m128i,
     };
 
     use super::{BLOCK, Lane, rounds, state};
@@ -293,7 +293,12 @@ mod sse2 {
 
     /// XORs the keystream of blocks `counter .. counter + 4` into `buf`. The keystream only
     /// ever lives in registers.
-    pub(super) fn xor_blocks4(key: &[u32; 8], nonce: [u32; 2], counter: u64, buf: &mut [u8; 4 * BLOCK]) {
+    pub(super) fn xor_blocks4(
+        key: &[u32; 8],
+        nonce: [u32; 2],
+        counter: u64,
+        buf: &mut [u8; 4 * BLOCK],
+    ) {
         let base = state(key, nonce, 0);
         let mut input = base.map(|w| V(set_splat_i32_m128i(w as i32)));
         let mut lo = [0i32; 4];
@@ -326,7 +331,10 @@ mod sse2 {
             ];
             for (blk, row) in rows.into_iter().enumerate() {
                 let at = blk * BLOCK + g * 16;
-                if let Some(bytes) = buf.get_mut(at..at + 16).and_then(|b| <&mut [u8; 16]>::try_from(b).ok()) {
+                if let Some(bytes) = buf
+                    .get_mut(at..at + 16)
+                    .and_then(|b| <&mut [u8; 16]>::try_from(b).ok())
+                {
                     let data = load_unaligned_m128i(bytes);
                     store_unaligned_m128i(bytes, bitxor_m128i(data, row));
                 }

@@ -164,10 +164,10 @@ pub fn parse_secret_file(text: &str) -> Result<Keypair, SecretFileError> {
         Some(_) => return Err(SecretFileError::NotAString("private")),
     };
     let obj = &*obj;
-    if let Some(curve) = get_str(obj, "curve")? {
-        if curve != "ed25519" {
-            return Err(SecretFileError::UnsupportedCurve(curve.into()));
-        }
+    if let Some(curve) = get_str(obj, "curve")?
+        && curve != "ed25519"
+    {
+        return Err(SecretFileError::UnsupportedCurve(curve.into()));
     }
     let private_b64 = private
         .strip_suffix(".ed25519")

@@ -94,7 +94,11 @@ pub fn open_in_place(
         apply(&mut stream, &block0, buf);
     }
     block0.zeroize();
-    if ok { Ok(()) } else { Err(OpenError::Unauthentic) }
+    if ok {
+        Ok(())
+    } else {
+        Err(OpenError::Unauthentic)
+    }
 }
 
 /// `crypto_secretbox_easy`: returns `tag || ciphertext`.

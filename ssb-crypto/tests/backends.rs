@@ -6,7 +6,7 @@
 //! `SSB_BACKEND_CASES` sets the number of cases per property (default 4000; SECURITY.md
 //! records a long run). With the feature `force-portable` both sides are dalek, so the file is
 //! left out of that run.
-#![cfg(not(feature = "force-portable"))]
+#![cfg(all(feature = "fast", not(feature = "force-portable")))]
 #![allow(clippy::unwrap_used)]
 
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT, EIGHT_TORSION};
@@ -60,12 +60,9 @@ fn same_verdict(pk: &PublicKey, msg: &[u8], sig: &Signature) -> bool {
     let d = verdict(pk, msg, sig, Backend::Dalek);
     let g = verdict(pk, msg, sig, Backend::Graviola);
     assert_eq!(
-        g,
-        d,
+        g, d,
         "backends disagree: key {:02x?} sig {:02x?} msg {:02x?}",
-        pk.0,
-        sig.0,
-        msg
+        pk.0, sig.0, msg
     );
     d.is_ok()
 }
@@ -220,7 +217,12 @@ fn x25519_random_high_bit_non_canonical_and_small_order() {
                 u = pts[rng.below(pts.len() as u64) as usize];
                 u[31] |= (rng.below(2) as u8) << 7;
             }
-            _ => u = CurveSecretKey::from_bytes(rng.bytes::<32>()).public_key_with(Backend::Dalek).as_bytes().to_owned(),
+            _ => {
+                u = CurveSecretKey::from_bytes(rng.bytes::<32>())
+                    .public_key_with(Backend::Dalek)
+                    .as_bytes()
+                    .to_owned()
+            }
         }
         let their = CurvePublicKey(u);
         let d = sk.diffie_hellman_with(&their, Backend::Dalek);

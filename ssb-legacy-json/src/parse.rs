@@ -505,15 +505,15 @@ impl Parser<'_> {
         key_offset: usize,
     ) -> R<()> {
         let entries = self.entry_stack.get_mut(entry_base..).unwrap_or_default();
-        if entries.len() < SMALL_OBJECT {
-            if let Some((_, slot)) = entries.iter_mut().find(|(k, _)| *k == key) {
-                if self.strict {
-                    return Err(ParseError::DuplicateKey { offset: key_offset });
-                }
-                // JS: the last value wins, at the first key's position.
-                *slot = value;
-                return Ok(());
+        if entries.len() < SMALL_OBJECT
+            && let Some((_, slot)) = entries.iter_mut().find(|(k, _)| *k == key)
+        {
+            if self.strict {
+                return Err(ParseError::DuplicateKey { offset: key_offset });
             }
+            // JS: the last value wins, at the first key's position.
+            *slot = value;
+            return Ok(());
         }
         self.entry_stack.push((key, value));
         self.key_offsets.push(key_offset);
@@ -773,17 +773,16 @@ impl Parser<'_> {
             out.push(c);
             return Ok(());
         }
-        if (0xD800..0xDC00).contains(&unit) {
-            if let [b'\\', b'u', hex @ ..] = self.rest {
-                if let Some(low @ 0xDC00..=0xDFFF) = hex4(hex) {
-                    // U+10000 plus the ten low bits of each unit.
-                    let bits = (u32::from(unit & 0x3ff) << 10) | u32::from(low & 0x3ff);
-                    let c = 0x1_0000u32.checked_add(bits).and_then(char::from_u32);
-                    out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
-                    self.rest = hex.get(4..).unwrap_or_default();
-                    return Ok(());
-                }
-            }
+        if (0xD800..0xDC00).contains(&unit)
+            && let [b'\\', b'u', hex @ ..] = self.rest
+            && let Some(low @ 0xDC00..=0xDFFF) = hex4(hex)
+        {
+            // U+10000 plus the ten low bits of each unit.
+            let bits = (u32::from(unit & 0x3ff) << 10) | u32::from(low & 0x3ff);
+            let c = 0x1_0000u32.checked_add(bits).and_then(char::from_u32);
+            out.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+            self.rest = hex.get(4..).unwrap_or_default();
+            return Ok(());
         }
         if self.strict {
             return Err(ParseError::LoneSurrogate { offset: at });

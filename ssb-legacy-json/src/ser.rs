@@ -539,10 +539,10 @@ impl<S: Sink> Writer<'_, S> {
                 },
                 _ => (2, 1),
             };
-            if let Some(run) = s.get(start..i) {
-                if !run.is_empty() {
-                    self.sink.put(run);
-                }
+            if let Some(run) = s.get(start..i)
+                && !run.is_empty()
+            {
+                self.sink.put(run);
             }
             self.sink.put(esc.get(..len).unwrap_or(&[]));
             if self.sink.is_full() {
@@ -551,10 +551,10 @@ impl<S: Sink> Writer<'_, S> {
             i += skip;
             start = i;
         }
-        if let Some(run) = s.get(start..) {
-            if !run.is_empty() {
-                self.sink.put(run);
-            }
+        if let Some(run) = s.get(start..)
+            && !run.is_empty()
+        {
+            self.sink.put(run);
         }
         self.sink.put(b"\"");
     }

@@ -99,10 +99,10 @@ fn check(input: &[u8], node: &str) -> Result<(), String> {
                 return Err("write_to_slice disagrees with to_vec".into());
             }
             // Strict mode accepts a subset, with the same encoding.
-            if let Ok(s) = parse_strict(input) {
-                if s.signing().to_vec() != signing {
-                    return Err("strict parse gives a different encoding".into());
-                }
+            if let Ok(s) = parse_strict(input)
+                && s.signing().to_vec() != signing
+            {
+                return Err("strict parse gives a different encoding".into());
             }
             Ok(())
         }

@@ -567,10 +567,10 @@ impl Endpoint {
     /// not (unless a goodbye was sent; the end is queued even when the transmit queue is
     /// full), drops its unread items, and ignores whatever the peer still sends for it.
     pub fn abandon(&mut self, id: RequestId) -> Result<(), LocalError> {
-        if let RequestId::Local(n) = id {
-            if self.pending.remove(&n) {
-                return Ok(());
-            }
+        if let RequestId::Local(n) = id
+            && self.pending.remove(&n)
+        {
+            return Ok(());
         }
         let Some(s) = self.streams.get(&id) else {
             return Err(LocalError::UnknownRequest(id));
@@ -786,10 +786,10 @@ impl Endpoint {
     pub fn poll_event(&mut self) -> Option<Event> {
         let (ev, weight) = self.events.pop_front()?;
         self.buffered = self.buffered.saturating_sub(weight);
-        if let Event::Readable(id) = &ev {
-            if let Some(s) = self.streams.get_mut(id) {
-                s.readable_pending = false;
-            }
+        if let Event::Readable(id) = &ev
+            && let Some(s) = self.streams.get_mut(id)
+        {
+            s.readable_pending = false;
         }
         Some(ev)
     }
@@ -800,11 +800,11 @@ impl Endpoint {
     }
 
     fn notify_readable(&mut self, id: RequestId) {
-        if let Some(s) = self.streams.get_mut(&id) {
-            if !s.readable_pending {
-                s.readable_pending = true;
-                self.events.push_back((Event::Readable(id), 0));
-            }
+        if let Some(s) = self.streams.get_mut(&id)
+            && !s.readable_pending
+        {
+            s.readable_pending = true;
+            self.events.push_back((Event::Readable(id), 0));
         }
     }
 
@@ -813,10 +813,10 @@ impl Endpoint {
     /// What input is waiting for, if anything: while `Some`, [`handle_input`](Self::handle_input)
     /// takes no bytes. `None` when input may flow.
     pub fn input_blocked(&self) -> Option<Blocked> {
-        if let Some(p) = &self.stalled {
-            if let Some(b) = self.stream_block(&p.header) {
-                return Some(b);
-            }
+        if let Some(p) = &self.stalled
+            && let Some(b) = self.stream_block(&p.header)
+        {
+            return Some(b);
         }
         self.global_block()
     }

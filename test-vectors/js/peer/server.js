@@ -18,10 +18,20 @@
 //   --max-seconds N    hard lifetime cap (default 120); the server then closes and exits 0
 //   --ignore-stdin     do not exit when stdin closes (by default it does, so a parent that
 //                      dies takes the server with it)
+//   --ebt              load ssb-ebt 9 (EBT replication, `ebt.replicate`); without it the
+//                      server has no EBT and answers `ebt.replicate` with secret-stack's
+//                      unknown-method error
+//   --replicate ID     (with --ebt) ask EBT to replicate this feed (`ebt.request(ID, true)`);
+//                      repeatable. The authors of --feed files are requested too, so the
+//                      server offers them to peers.
+//   --connect ADDR     once ready, dial this multiserver address (e.g. a Rust `ssb serve`);
+//                      repeatable
+//   --want ID:SEQ      print {"have":ID,"sequence":N} on stdout once the db holds feed ID up
+//                      to sequence SEQ (polled every 100 ms); repeatable
 //
 // When listening and every feed is loaded, prints exactly one line of JSON on stdout:
 //   {"address":"net:127.0.0.1:PORT~shs:KEY","id":"@KEY.ed25519","port":PORT}
-// and nothing else on stdout. Diagnostics (connections, handshake failures) go to stderr.
+// and nothing else on stdout but the --want lines. Diagnostics (connections, handshake failures) go to stderr.
 // Exits on SIGTERM/SIGINT, stdin closing or --max-seconds; exits 1 (with a message on
 // stderr) if it cannot start or a feed message is refused.
 const fs = require('fs')
@@ -51,7 +61,11 @@ try {
     master: 'list',
     path: 'string',
     'max-seconds': 'number',
-    'ignore-stdin': 'flag'
+    'ignore-stdin': 'flag',
+    ebt: 'flag',
+    replicate: 'list',
+    connect: 'list',
+    want: 'list'
   })
   if (opts._.length) throw new Error('unexpected argument ' + opts._[0])
 } catch (e) { die(e.message) }
@@ -111,11 +125,12 @@ function freePort (cb) {
 }
 
 function start (port) {
-  const app = SecretStack({ caps: { shs: shsKey } })
+  let app = SecretStack({ caps: { shs: shsKey } })
     .use(require('secret-stack/plugins/shs'))
     .use(checkedNet)
     .use(require('ssb-db'))
-    .use(master)({
+  const withEbt = opts.ebt ? app.use(require('ssb-ebt')) : app
+  const sbot = withEbt.use(master)({
       keys,
       path: dbPath,
       timers: { handshake: 15e3, inactivity: 600e3 },
@@ -124,6 +139,7 @@ function start (port) {
         outgoing: { net: [{ transform: 'shs' }] }
       }
     })
+  app = sbot
 
   let closing = false
   function shutdown (why, code) {
@@ -157,10 +173,46 @@ function start (port) {
 
   let listening = false
   let loaded = false
+  let announced = false
   function ready () {
-    if (!listening || !loaded) return
+    if (!listening || !loaded || announced) return
+    announced = true
     const address = app.getAddress('device')
     process.stdout.write(JSON.stringify({ address, id: app.id, port }) + '\n')
+    if (opts.ebt) {
+      const authors = new Set(messages.map(m => m.author).concat(opts.replicate))
+      for (const id of authors) app.ebt.request(id, true)
+    }
+    for (const addr of opts.connect) {
+      app.connect(addr, (err) => {
+        if (err) process.stderr.write('server.js: connect ' + addr + ': ' + err.message + '\n')
+      })
+    }
+    watchWants()
+  }
+
+  // --want ID:SEQ: report each feed once the db holds it up to SEQ.
+  function watchWants () {
+    const wants = opts.want.map((w) => {
+      const at = w.lastIndexOf(':')
+      return { id: w.slice(0, at), seq: Number(w.slice(at + 1)) }
+    })
+    if (!wants.length) return
+    const timer = setInterval(() => {
+      for (const w of wants) {
+        if (w.done || w.busy) continue
+        w.busy = true
+        app.latestSequence(w.id, (err, seq) => {
+          w.busy = false
+          if (!err && seq >= w.seq && !w.done) {
+            w.done = true
+            process.stdout.write(JSON.stringify({ have: w.id, sequence: seq }) + '\n')
+          }
+          if (wants.every(x => x.done)) clearInterval(timer)
+        })
+      }
+    }, 100)
+    timer.unref()
   }
   app.once('multiserver:listening', () => { listening = true; ready() })
 

@@ -124,7 +124,11 @@ pub(crate) fn run(op: &str, input: &Value) -> Result<Outcome, String> {
             let msg = hex_field(input, "message")?;
             // Both backends, every case: the graviola path and the dalek fallback must give
             // libsodium's verdict alike.
-            let on = |b: Backend| pk.prepare_with(b).and_then(|k| k.verify(&msg, &sig)).is_ok();
+            let on = |b: Backend| {
+                pk.prepare_with(b)
+                    .and_then(|k| k.verify(&msg, &sig))
+                    .is_ok()
+            };
             let valid = on(Backend::Dalek);
             if on(Backend::Graviola) != valid {
                 return Err(format!("backends disagree: dalek says {valid}"));
