@@ -26,6 +26,7 @@ mod canonical;
 mod completions;
 mod conformance;
 mod error;
+mod feed_input;
 mod id;
 mod input;
 mod keygen;
