@@ -38,6 +38,7 @@ mod publish;
 mod secret;
 mod serve;
 mod shs1;
+mod store;
 mod values;
 mod verify_feed;
 
