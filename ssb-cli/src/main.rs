@@ -26,8 +26,10 @@ mod canonical;
 mod completions;
 mod conformance;
 mod error;
+mod export;
 mod feed_input;
 mod id;
+mod import;
 mod input;
 mod keygen;
 mod msg_id;
@@ -82,6 +84,8 @@ enum Command {
     MsgId(msg_id::Args),
     Publish(publish::Args),
     VerifyFeed(verify_feed::Args),
+    Import(import::Args),
+    Export(export::Args),
     Shs1(shs1::Args),
     Boxstream(boxstream::Args),
     PrivateBox(private_box::Args),
@@ -100,6 +104,8 @@ impl Command {
             Self::MsgId(a) => msg_id::run(a),
             Self::Publish(a) => publish::run(a),
             Self::VerifyFeed(a) => verify_feed::run(a),
+            Self::Import(a) => import::run(a),
+            Self::Export(a) => export::run(a),
             Self::Shs1(a) => shs1::run(a),
             Self::Boxstream(a) => boxstream::run(a),
             Self::PrivateBox(a) => private_box::run(a),
