@@ -1,6 +1,6 @@
 //! The feed store through the `ssb` binary: `import` (idempotent, stopping at a gap, a fork
 //! or an invalid message and keeping what came before), `export` (byte for byte, what
-//! `verify-feed` reads), and an import killed
+//! `verify-feed` reads), `serve --store` (the stored feeds, streamed), and an import killed
 //! with SIGKILL mid-way and run again. The messages are the committed JS-generated feed
 //! vectors, and feeds made here with `ssb-feed` where a test needs a fork or a large feed.
 //! The live JS peers are in `interop.rs`.
@@ -8,13 +8,19 @@
 
 mod common;
 
+#[allow(dead_code, unreachable_pub)]
+#[path = "../src/net.rs"]
+mod net;
+
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use common::{ssb, stderr, stdout, tmp};
-use ssb_crypto::Keypair;
+use ssb_crypto::{Keypair, NetworkKey};
 use ssb_feed::{FeedState, Message, SignCap, create_message};
+use ssb_muxrpc::{Body, CallType};
 
 fn path(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
@@ -415,6 +421,23 @@ fn store_and_input_errors_exit_2() {
         None,
     );
     one_line(&out, "the store holds messages of the main network");
+    // A store one process writes is not opened by another; readers share it.
+    let secret = dir.join("secret");
+    let k = ssb(
+        &[
+            "keygen",
+            "--seed",
+            &"45".repeat(32),
+            "--secret",
+            path(&secret),
+        ],
+        None,
+    );
+    assert_eq!(k.status.code(), Some(0));
+    let server = Serve::start(&secret, &store);
+    one_line(&import(&store, &[&feed]), "in use by another process");
+    assert_eq!(export(&store, &a, &[]).lines().count(), 2);
+    drop(server);
     // Usage errors.
     for args in [
         &["import"][..],
@@ -435,6 +458,188 @@ fn store_and_input_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(stderr(&out).contains("--help"), "{args:?}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `ssb serve --store`, killed when dropped.
+struct Serve {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    fn start(secret: &Path, store: &Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--secret", path(secret)])
+            .args(["--store", path(store)])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        assert!(line.starts_with("net:127.0.0.1:"), "address line {line:?}");
+        Serve {
+            child,
+            address: line.trim().to_owned(),
+        }
+    }
+}
+
+#[test]
+fn serve_store_streams_exactly_the_stored_feeds() {
+    let dir = tmp("serve");
+    let store = dir.join("store");
+    let feed = common::interleaved_feed_compact();
+    let file = dir.join("feed.jsonl");
+    common::write(
+        &file,
+        feed.iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .as_bytes(),
+    );
+    assert_eq!(import(&store, &[&file]).status.code(), Some(0));
+    let secret = dir.join("secret");
+    let k = ssb(
+        &[
+            "keygen",
+            "--seed",
+            &"46".repeat(32),
+            "--secret",
+            path(&secret),
+        ],
+        None,
+    );
+    assert_eq!(k.status.code(), Some(0));
+    let server = Serve::start(&secret, &store);
+    let soon = || Instant::now() + Duration::from_secs(10);
+    let addr = net::parse_address(&server.address).expect("address");
+    let me = Keypair::from_seed(&[0x47; 32]);
+    let mut c =
+        net::Client::connect(&addr, &me, &NetworkKey::MAIN_NET, true, soon()).expect("connect");
+    let authors: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for l in &feed {
+            let a = author_of(l);
+            if !v.contains(&a) {
+                v.push(a);
+            }
+        }
+        v
+    };
+    // Five streams at once (five cursors), then each whole feed: the export's lines.
+    let ids: Vec<_> = authors
+        .iter()
+        .map(|a| {
+            c.open(
+                CallType::Source,
+                &["createHistoryStream"],
+                vec![serde_json::json!({ "id": a, "limit": 20 })],
+            )
+            .expect("open")
+        })
+        .collect();
+    let exports: Vec<Vec<Body>> = authors
+        .iter()
+        .map(|a| {
+            export(&store, a, &[])
+                .lines()
+                .map(|l| Body::RawJson(l.to_owned()))
+                .collect()
+        })
+        .collect();
+    for (want, id) in exports.iter().zip(ids) {
+        let (items, end) = c.collect(id, 1000, soon()).expect("stream");
+        assert_eq!(end, Ok(()));
+        assert_eq!(items, want[..20]);
+    }
+    for (a, want) in authors.iter().zip(&exports) {
+        let id = c
+            .open(
+                CallType::Source,
+                &["createHistoryStream"],
+                vec![serde_json::json!({ "id": a })],
+            )
+            .expect("open");
+        let (items, end) = c.collect(id, 1000, soon()).expect("stream");
+        assert_eq!(end, Ok(()));
+        assert_eq!(items.len(), 400);
+        assert_eq!(&items, want, "{a}");
+    }
+    // Values, keys, seq and limit read from the database as from a file.
+    let a = &authors[1];
+    let values: Vec<&String> = feed.iter().filter(|l| author_of(l) == *a).collect();
+    for (opts, from, count) in [
+        (serde_json::json!({ "id": a, "keys": false }), 0, 400),
+        (
+            serde_json::json!({ "id": a, "keys": false, "seq": 398 }),
+            397,
+            3,
+        ),
+        (
+            serde_json::json!({ "id": a, "keys": false, "seq": 2.5, "limit": 2 }),
+            2,
+            2,
+        ),
+        (
+            serde_json::json!({ "id": a, "keys": false, "seq": 401 }),
+            400,
+            0,
+        ),
+        (
+            serde_json::json!({ "id": a, "keys": false, "limit": 0 }),
+            0,
+            0,
+        ),
+    ] {
+        let id = c
+            .open(
+                CallType::Source,
+                &["createHistoryStream"],
+                vec![opts.clone()],
+            )
+            .expect("open");
+        let (items, end) = c.collect(id, 1000, soon()).expect("stream");
+        assert_eq!(end, Ok(()), "{opts}");
+        let want: Vec<Body> = values
+            .iter()
+            .skip(from)
+            .take(count)
+            .map(|v| Body::RawJson((*v).clone()))
+            .collect();
+        assert_eq!(items, want, "{opts}");
+    }
+    let id = c
+        .open(
+            CallType::Source,
+            &["createHistoryStream"],
+            vec![serde_json::json!({ "id": a, "values": false, "limit": 2 })],
+        )
+        .expect("open");
+    let (items, _) = c.collect(id, 10, soon()).expect("stream");
+    let keys: Vec<Body> = export(&store, a, &[])
+        .lines()
+        .take(2)
+        .map(|l| Body::Text(l[8..60].to_owned()))
+        .collect();
+    assert_eq!(items, keys);
+    c.close(soon()).expect("goodbye");
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
