@@ -1,9 +1,10 @@
 //! `ssb`: the command-line tool of this workspace, and the blocking `std` executor that drives
 //! its Sans-IO crates.
 //!
-//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification,
-//! invalid JSON), 2 for usage, input and I/O errors (always one line on stderr naming the
-//! problem; usage errors add a pointer to `--help`).
+//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification, an
+//! import stopped by a gap, fork or invalid message, invalid JSON), 2 for usage, input and
+//! I/O errors (always one line on stderr naming the problem; usage errors add a pointer to
+//! `--help`).
 //!
 //! # Adding a command
 //!
@@ -48,17 +49,19 @@ use error::CliError;
 
 /// What `ssb --help` says after the list of commands.
 const AFTER_HELP: &str = "\
-The default secret file is ~/.ssb/secret, as in JS. Commands that read input read FILE, or \
-stdin when FILE is absent or `-`.
+The default secret file is ~/.ssb/secret, as in JS; the default feed store (import, export) \
+is ~/.ssb/ssb-rs. Commands that read input read FILE, or stdin when FILE is absent or `-`.
 
 Exit status:
   0  success
   1  a check failed (conformance, verify-feed, shs1, boxstream open, input that is not JSON),
-     or a call got a remote error or an invalid message
+     a call got a remote error or an invalid message, or an import met a gap, a fork or an
+     invalid message
   2  usage, input or I/O error (one line on stderr naming the problem)";
 
 /// The Secure Scuttlebutt tools of ssb-rs: conformance vectors, keys, canonical JSON,
-/// message ids, feeds, secret handshake and box-stream, calling and serving peers.
+/// message ids, feeds and a feed store, secret handshake and box-stream, calling and serving
+/// peers.
 #[derive(Parser)]
 #[command(
     name = "ssb",
