@@ -143,6 +143,8 @@ struct Pending {
     sequence: Option<f64>,
     /// The value's bytes as received.
     bytes: Vec<u8>,
+    /// The item's length (what the chunk limit counts).
+    size: usize,
     /// The KVT's timestamp, if it had one.
     received: Option<f64>,
 }
@@ -360,7 +362,7 @@ impl Import {
             }
             match next {
                 Next::Queue(p, v) => {
-                    self.chunk_bytes = self.chunk_bytes.saturating_add(p.bytes.len());
+                    self.chunk_bytes = self.chunk_bytes.saturating_add(p.size);
                     self.chunk.push((p, v));
                     if (self.chunk.len() >= CHUNK || self.chunk_bytes >= CHUNK_BYTES)
                         && let Some(f) = self.flush()?
@@ -464,6 +466,7 @@ impl Import {
             author,
             sequence,
             bytes,
+            size: text.len(),
             received,
         };
         Ok(Next::Queue(pending, parsed))

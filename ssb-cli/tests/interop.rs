@@ -151,6 +151,21 @@ fn node(args: &[&str]) -> Ran {
     )
 }
 
+/// One call of the JS client (`peer/client.js`, as OUR_SEED): `kind` is `--async` or
+/// `--source`, `args` the argument list as JSON.
+fn js_client(address: &str, kind: &str, method: &str, args: &str) -> Ran {
+    node(&[
+        "peer/client.js",
+        "--address",
+        address,
+        kind,
+        method,
+        args,
+        "--seed",
+        OUR_SEED,
+    ])
+}
+
 /// A secret file from a seed; returns its path and feed id.
 fn secret(dir: &Path, name: &str, seed: &str) -> (String, String) {
     let path = dir.join(name);
@@ -521,18 +536,8 @@ fn the_js_client_gets_exactly_our_feed_from_ssb_serve() {
     let author = author_of(&feed[0]);
     let odd_author = author_of(&odd[0]);
     let server = Server::ours(&dir, &serve_secret, &[&feed_path, &odd_path]);
-    let client = |kind: &str, method: &str, args: &str| {
-        node(&[
-            "peer/client.js",
-            "--address",
-            &server.address,
-            kind,
-            method,
-            args,
-            "--seed",
-            OUR_SEED,
-        ])
-    };
+    let client =
+        |kind: &str, method: &str, args: &str| js_client(&server.address, kind, method, args);
 
     let r = client("--async", "whoami", "[]");
     assert_eq!(r.code(), Some(0), "{r:?}");
@@ -606,16 +611,7 @@ fn ssb_serve_serves_kvt_files_with_their_timestamps() {
     std::fs::write(&path, kvts.join("\n") + "\n").expect("write");
     let server = Server::ours(&dir, &serve_secret, &[path.to_str().expect("UTF-8")]);
     let q = format!("[{{\"id\":\"{author}\"}}]");
-    let r = node(&[
-        "peer/client.js",
-        "--address",
-        &server.address,
-        "--source",
-        "createHistoryStream",
-        &q,
-        "--seed",
-        OUR_SEED,
-    ]);
+    let r = js_client(&server.address, "--source", "createHistoryStream", &q);
     assert_eq!(r.code(), Some(0), "{r:?}");
     assert_eq!(
         r.lines(),
@@ -741,16 +737,7 @@ fn a_js_servers_feed_imported_is_exported_and_served_byte_for_byte() {
             (format!("[{{\"id\":\"{author}\"}}]"), lines),
             (format!("[{{\"id\":\"{author}\",\"keys\":false}}]"), values),
         ] {
-            let r = node(&[
-                "peer/client.js",
-                "--address",
-                &ours.address,
-                "--source",
-                "createHistoryStream",
-                &q,
-                "--seed",
-                OUR_SEED,
-            ]);
+            let r = js_client(&ours.address, "--source", "createHistoryStream", &q);
             assert_eq!(r.code(), Some(0), "{r:?}");
             assert_eq!(r.lines(), lines_of(want, 0, want.len()), "{q}");
         }

@@ -12,12 +12,11 @@ mod common;
 #[path = "../src/net.rs"]
 mod net;
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{ssb, stderr, stdout, tmp};
+use common::{Serve, ssb, stderr, stdout, tmp};
 use ssb_crypto::{Keypair, NetworkKey};
 use ssb_feed::{FeedState, Message, SignCap, create_message};
 use ssb_muxrpc::{Body, CallType};
@@ -145,13 +144,8 @@ fn every_valid_vector_feed_is_stored_byte_for_byte() {
         common::write(&file, format!("[\n{}\n]\n", items.join(",\n")).as_bytes());
         let out = import(&store, &[&file]);
         assert_eq!(out.status.code(), Some(0), "{case}: {}", stderr(&out));
-        let mut authors: Vec<String> = Vec::new();
-        for (text, _) in msgs {
-            let a = author_of(text);
-            if !authors.contains(&a) {
-                authors.push(a);
-            }
-        }
+        let texts: Vec<String> = msgs.iter().map(|(t, _)| t.clone()).collect();
+        let authors = authors_of(&texts);
         let mut all = String::new();
         for a in &authors {
             let mine: Vec<(usize, &(String, String))> = msgs
@@ -232,13 +226,7 @@ fn importing_again_skips_what_is_stored_and_resumes() {
     common::write(&whole, join(&feed).as_bytes());
     // The same messages twice in one file (the second copy refers to a pending chunk).
     common::write(&twice, (join(&feed[..30]) + &join(&feed[..30])).as_bytes());
-    let mut authors: Vec<String> = Vec::new();
-    for l in &feed {
-        let a = author_of(l);
-        if !authors.contains(&a) {
-            authors.push(a);
-        }
-    }
+    let authors = authors_of(&feed);
     let out = import(&store, &[&half]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
@@ -271,6 +259,14 @@ fn importing_again_skips_what_is_stored_and_resumes() {
             );
         }
     }
+    // From stdin (`-`), as a JSON array: all stored already.
+    let array = format!("[{}]", feed.join(","));
+    let out = ssb(
+        &["import", "--store", path(&store), "-"],
+        Some(array.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("0 messages stored, 2000 already stored"));
     let fresh = dir.join("fresh");
     let out = import(&fresh, &[&twice]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -422,62 +418,55 @@ fn store_and_input_errors_exit_2() {
     );
     one_line(&out, "the store holds messages of the main network");
     // A store one process writes is not opened by another; readers share it.
-    let secret = dir.join("secret");
-    let k = ssb(
-        &[
-            "keygen",
-            "--seed",
-            &"45".repeat(32),
-            "--secret",
-            path(&secret),
-        ],
-        None,
-    );
-    assert_eq!(k.status.code(), Some(0));
-    let server = Serve::start(&secret, &store);
+    let server = serve_store(&keygen(&dir, 0x45), &store);
     one_line(&import(&store, &[&feed]), "in use by another process");
     assert_eq!(export(&store, &a, &[]).lines().count(), 2);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `ssb serve --store`, killed when dropped.
-struct Serve {
-    child: Child,
-    address: String,
+/// A secret file of `seed` (a byte, repeated) in `dir`.
+fn keygen(dir: &Path, seed: u8) -> PathBuf {
+    let secret = dir.join("secret");
+    let seed = format!("{seed:02x}").repeat(32);
+    let k = ssb(
+        &["keygen", "--seed", &seed, "--secret", path(&secret)],
+        None,
+    );
+    assert_eq!(k.status.code(), Some(0));
+    secret
 }
 
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `ssb serve --store`.
+fn serve_store(secret: &Path, store: &Path) -> Serve {
+    Serve::start(&["--secret", path(secret), "--store", path(store)])
 }
 
-impl Serve {
-    fn start(secret: &Path, store: &Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--secret", path(secret)])
-            .args(["--store", path(store)])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-        assert!(line.starts_with("net:127.0.0.1:"), "address line {line:?}");
-        Serve {
-            child,
-            address: line.trim().to_owned(),
+/// The authors of a feed's value texts, in order of first appearance.
+fn authors_of(values: &[String]) -> Vec<String> {
+    let mut authors: Vec<String> = Vec::new();
+    for v in values {
+        let a = author_of(v);
+        if !authors.contains(&a) {
+            authors.push(a);
         }
     }
+    authors
+}
+
+/// The items of a whole `createHistoryStream`, which must end cleanly.
+fn history(c: &mut net::Client, opts: serde_json::Value) -> Vec<Body> {
+    let soon = Instant::now() + Duration::from_secs(10);
+    let id = c
+        .open(
+            CallType::Source,
+            &["createHistoryStream"],
+            vec![opts.clone()],
+        )
+        .expect("open");
+    let (items, end) = c.collect(id, 1000, soon).expect("stream");
+    assert_eq!(end, Ok(()), "{opts}");
+    items
 }
 
 #[test]
@@ -494,34 +483,13 @@ fn serve_store_streams_exactly_the_stored_feeds() {
             .as_bytes(),
     );
     assert_eq!(import(&store, &[&file]).status.code(), Some(0));
-    let secret = dir.join("secret");
-    let k = ssb(
-        &[
-            "keygen",
-            "--seed",
-            &"46".repeat(32),
-            "--secret",
-            path(&secret),
-        ],
-        None,
-    );
-    assert_eq!(k.status.code(), Some(0));
-    let server = Serve::start(&secret, &store);
+    let server = serve_store(&keygen(&dir, 0x46), &store);
     let soon = || Instant::now() + Duration::from_secs(10);
     let addr = net::parse_address(&server.address).expect("address");
     let me = Keypair::from_seed(&[0x47; 32]);
     let mut c =
         net::Client::connect(&addr, &me, &NetworkKey::MAIN_NET, true, soon()).expect("connect");
-    let authors: Vec<String> = {
-        let mut v: Vec<String> = Vec::new();
-        for l in &feed {
-            let a = author_of(l);
-            if !v.contains(&a) {
-                v.push(a);
-            }
-        }
-        v
-    };
+    let authors = authors_of(&feed);
     // Five streams at once (five cursors), then each whole feed: the export's lines.
     let ids: Vec<_> = authors
         .iter()
@@ -549,15 +517,7 @@ fn serve_store_streams_exactly_the_stored_feeds() {
         assert_eq!(items, want[..20]);
     }
     for (a, want) in authors.iter().zip(&exports) {
-        let id = c
-            .open(
-                CallType::Source,
-                &["createHistoryStream"],
-                vec![serde_json::json!({ "id": a })],
-            )
-            .expect("open");
-        let (items, end) = c.collect(id, 1000, soon()).expect("stream");
-        assert_eq!(end, Ok(()));
+        let items = history(&mut c, serde_json::json!({ "id": a }));
         assert_eq!(items.len(), 400);
         assert_eq!(&items, want, "{a}");
     }
@@ -587,15 +547,7 @@ fn serve_store_streams_exactly_the_stored_feeds() {
             0,
         ),
     ] {
-        let id = c
-            .open(
-                CallType::Source,
-                &["createHistoryStream"],
-                vec![opts.clone()],
-            )
-            .expect("open");
-        let (items, end) = c.collect(id, 1000, soon()).expect("stream");
-        assert_eq!(end, Ok(()), "{opts}");
+        let items = history(&mut c, opts.clone());
         let want: Vec<Body> = values
             .iter()
             .skip(from)
@@ -604,14 +556,10 @@ fn serve_store_streams_exactly_the_stored_feeds() {
             .collect();
         assert_eq!(items, want, "{opts}");
     }
-    let id = c
-        .open(
-            CallType::Source,
-            &["createHistoryStream"],
-            vec![serde_json::json!({ "id": a, "values": false, "limit": 2 })],
-        )
-        .expect("open");
-    let (items, _) = c.collect(id, 10, soon()).expect("stream");
+    let items = history(
+        &mut c,
+        serde_json::json!({ "id": a, "values": false, "limit": 2 }),
+    );
     let keys: Vec<Body> = export(&store, a, &[])
         .lines()
         .take(2)
