@@ -571,8 +571,9 @@ fn serve_store_streams_exactly_the_stored_feeds() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// An import killed with SIGKILL at some point of its run leaves a prefix of the feed (no
-/// gap, no duplicate, no torn message), and the same import run again completes it.
+/// An import killed with SIGKILL at some point of its run (of its 20 000 messages, in about
+/// ten transactions) leaves a prefix of the feed (no gap, no duplicate, no torn message),
+/// and the same import run again completes it.
 #[test]
 fn an_import_killed_mid_way_leaves_a_prefix_and_a_second_import_completes_it() {
     const N: usize = 20_000;
@@ -612,8 +613,14 @@ fn an_import_killed_mid_way_leaves_a_prefix_and_a_second_import_completes_it() {
     assert_eq!(all, kvts);
     eprintln!("a whole import of {N} messages: {whole:?}");
 
-    let mut mid_way = 0;
-    for (attempt, fraction) in [0.5, 0.3, 0.7, 0.15, 0.85, 0.4].iter().enumerate() {
+    // Kill times move toward the middle of the run: later after a kill that came before
+    // the first commit, earlier after one that came after the last. Stops after 3 kills
+    // mid-way (or 8 attempts).
+    let (mut mid_way, mut fraction) = (0, 0.5f64);
+    for attempt in 0..8 {
+        if mid_way == 3 {
+            break;
+        }
         let store = dir.join(format!("store-{attempt}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
             .args(["import", "--store", path(&store), path(&file)])
@@ -622,7 +629,7 @@ fn an_import_killed_mid_way_leaves_a_prefix_and_a_second_import_completes_it() {
             .stderr(Stdio::null())
             .spawn()
             .expect("import starts");
-        std::thread::sleep(whole.mul_f64(*fraction));
+        std::thread::sleep(whole.mul_f64(fraction));
         child.kill().expect("SIGKILL"); // Child::kill is SIGKILL on Unix
         let status = child.wait().expect("wait");
         let kept: Vec<String> = if store.join("feeds.redb").is_file() {
@@ -633,14 +640,24 @@ fn an_import_killed_mid_way_leaves_a_prefix_and_a_second_import_completes_it() {
         // A prefix: every message whole, in order, none twice, none missing before it.
         assert!(kept.len() <= N);
         assert_eq!(kept, kvts[..kept.len()], "attempt {attempt}");
-        if status.code().is_none() && !kept.is_empty() && kept.len() < N {
-            mid_way += 1;
-        }
         eprintln!(
             "attempt {attempt}: killed after {:?} ({status:?}): {} of {N} stored",
-            whole.mul_f64(*fraction),
+            whole.mul_f64(fraction),
             kept.len()
         );
+        if status.code().is_some() || kept.len() == N {
+            fraction *= 0.5;
+        } else if kept.is_empty() {
+            fraction = (fraction * 1.5).min(0.95);
+        } else {
+            mid_way += 1;
+            // Elsewhere in the run next time.
+            fraction = if fraction > 0.5 {
+                fraction - 0.3
+            } else {
+                fraction + 0.2
+            };
+        }
         let out = import(&store, &[&file]);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         assert!(
