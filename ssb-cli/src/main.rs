@@ -1,9 +1,10 @@
 //! `ssb`: the command-line tool of this workspace, and the blocking `std` executor that drives
 //! its Sans-IO crates.
 //!
-//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification,
-//! invalid JSON), 2 for usage, input and I/O errors (always one line on stderr naming the
-//! problem; usage errors add a pointer to `--help`).
+//! Exit status: 0 on success, 1 when a check found a failure (conformance, verification, an
+//! import stopped by a gap, fork or invalid message, invalid JSON), 2 for usage, input and
+//! I/O errors (always one line on stderr naming the problem; usage errors add a pointer to
+//! `--help`).
 //!
 //! # Adding a command
 //!
@@ -26,7 +27,10 @@ mod canonical;
 mod completions;
 mod conformance;
 mod error;
+mod export;
+mod feed_input;
 mod id;
+mod import;
 mod input;
 mod keygen;
 mod msg_id;
@@ -37,6 +41,7 @@ mod publish;
 mod secret;
 mod serve;
 mod shs1;
+mod store;
 mod values;
 mod verify_feed;
 
@@ -44,17 +49,19 @@ use error::CliError;
 
 /// What `ssb --help` says after the list of commands.
 const AFTER_HELP: &str = "\
-The default secret file is ~/.ssb/secret, as in JS. Commands that read input read FILE, or \
-stdin when FILE is absent or `-`.
+The default secret file is ~/.ssb/secret, as in JS; the default feed store (import, export) \
+is ~/.ssb/ssb-rs. Commands that read input read FILE, or stdin when FILE is absent or `-`.
 
 Exit status:
   0  success
   1  a check failed (conformance, verify-feed, shs1, boxstream open, input that is not JSON),
-     or a call got a remote error or an invalid message
+     a call got a remote error or an invalid message, or an import met a gap, a fork or an
+     invalid message
   2  usage, input or I/O error (one line on stderr naming the problem)";
 
 /// The Secure Scuttlebutt tools of ssb-rs: conformance vectors, keys, canonical JSON,
-/// message ids, feeds, secret handshake and box-stream, calling and serving peers.
+/// message ids, feeds and a feed store, secret handshake and box-stream, calling and serving
+/// peers.
 #[derive(Parser)]
 #[command(
     name = "ssb",
@@ -80,6 +87,8 @@ enum Command {
     MsgId(msg_id::Args),
     Publish(publish::Args),
     VerifyFeed(verify_feed::Args),
+    Import(import::Args),
+    Export(export::Args),
     Shs1(shs1::Args),
     Boxstream(boxstream::Args),
     PrivateBox(private_box::Args),
@@ -98,6 +107,8 @@ impl Command {
             Self::MsgId(a) => msg_id::run(a),
             Self::Publish(a) => publish::run(a),
             Self::VerifyFeed(a) => verify_feed::run(a),
+            Self::Import(a) => import::run(a),
+            Self::Export(a) => export::run(a),
             Self::Shs1(a) => shs1::run(a),
             Self::Boxstream(a) => boxstream::run(a),
             Self::PrivateBox(a) => private_box::run(a),

@@ -1,6 +1,6 @@
-//! `ssb serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]...`: a small SSB
-//! peer that serves feeds read from files, for interop tests and for pulling feeds with
-//! any SSB client.
+//! `ssb serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]... [--store DIR]`:
+//! a small SSB peer that serves feeds read from files or from a feed store (`ssb import`),
+//! for interop tests and for pulling feeds with any SSB client.
 //!
 //! # What it answers
 //!
@@ -38,19 +38,28 @@
 //!   gives an empty stream that ends; JS keeps both open for messages to come, and this
 //!   server never receives any.
 //!
-//! Every message goes out byte-exact as stored: the text is `JSON.stringify(value)` of the
-//! stored value, made once at startup with `ssb-legacy-json` (JS's own stringify, lone
-//! surrogates and number spellings included) and sent as a raw JSON body. The `timestamp` of
-//! a KVT is the one in the feed file, or, for files of bare values, the time the server read
-//! the message (ms, strictly increasing), as ssb-db records its receive time.
+//! Every message goes out byte-exact as `JSON.stringify(value)` (JS's own stringify, lone
+//! surrogates and number spellings included), sent as a raw JSON body. The `timestamp` of a
+//! KVT is the stored one (the one in the feed file, or for files of bare values, the time
+//! the server read the message, ms, strictly increasing), as ssb-db records its receive
+//! time.
 //!
 //! # Feeds, limits, shutdown
 //!
-//! Feed files are JSON lines or a JSON array of message values or KVTs, validated at startup
-//! with `ssb-feed` exactly as `ssb verify-feed` does (each author's messages in order from
-//! sequence 1; a KVT's key must be its computed id); any invalid message stops the server
-//! before it listens (exit 2, naming the file and item). Once listening it prints its address
-//! (`net:HOST:PORT~shs:KEY`), one line on stdout, and logs failures to stderr.
+//! Feed files (`--feed`) are JSON lines or a JSON array of message values or KVTs, validated
+//! at startup with `ssb-feed` exactly as `ssb verify-feed` does (each author's messages in
+//! order from sequence 1; a KVT's key must be its computed id); any invalid message stops
+//! the server before it listens (exit 2, naming the file and item). Their messages are held
+//! in memory, stringified once at startup with `ssb-legacy-json`.
+//!
+//! A store (`--store DIR`, see `store.rs`) is opened read-only (other readers may share it,
+//! a writer may not run meanwhile) and every history stream reads its feed from the database
+//! as it is sent: one cursor per stream, one message in memory at a time, the value bytes as
+//! stored (or JS's form of them, for values that did not arrive in it). A stream covers the
+//! feed as it was when the stream was opened.
+//!
+//! Once listening the server prints its address (`net:HOST:PORT~shs:KEY`), one line on
+//! stdout, and logs failures to stderr.
 //!
 //! Each connection runs on its own thread ([`CONNECTION_STACK`] of stack), at most
 //! [`MAX_CONNECTIONS`] at once (more are closed as soon as they are accepted). A connection
@@ -80,6 +89,7 @@ use ssb_muxrpc::{
 
 use crate::error::CliError;
 use crate::net::{self, Link, NetError, Next};
+use crate::store::{FeedCursor, FeedStore, StoreError, StoredMessage};
 
 /// Connections served at once; more are closed as soon as they are accepted.
 pub(crate) const MAX_CONNECTIONS: usize = 512;
@@ -113,8 +123,9 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 ///
 /// Each --feed is JSON lines or a JSON array of message values or KVTs, validated at
 /// startup with ssb-feed (every author from sequence 1, a KVT's key its computed id); an
-/// invalid message stops the server before it listens (exit 2). SIGTERM or SIGINT says
-/// goodbye to every peer and exits 0.
+/// invalid message stops the server before it listens (exit 2). Or --store DIR serves the
+/// feeds of a store (ssb import), streamed from its database (opened read-only; no import
+/// may run meanwhile). SIGTERM or SIGINT says goodbye to every peer and exits 0.
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Where to listen, HOST:PORT
@@ -129,6 +140,9 @@ pub(crate) struct Args {
     /// A feed file to serve (repeatable)
     #[arg(long = "feed", value_name = "FILE")]
     feeds: Vec<PathBuf>,
+    /// Serve the feeds of this store (ssb import) instead of feed files
+    #[arg(long, value_name = "DIR", conflicts_with = "feeds")]
+    store: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -138,7 +152,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
         listen: args.listen,
         keys,
         net: args.caps.unwrap_or(NetworkKey::MAIN_NET),
-        feeds: args.feeds,
+        feeds: match args.store {
+            Some(dir) => FeedSource::Store(dir),
+            None => FeedSource::Files(args.feeds),
+        },
     })
     .map_err(CliError::input)?;
     Ok(ExitCode::SUCCESS)
@@ -152,8 +169,16 @@ pub(crate) struct ServeOptions {
     pub(crate) keys: Keypair,
     /// The network key.
     pub(crate) net: NetworkKey,
-    /// Feed files to serve.
-    pub(crate) feeds: Vec<PathBuf>,
+    /// What to serve.
+    pub(crate) feeds: FeedSource,
+}
+
+/// Where the served feeds come from.
+pub(crate) enum FeedSource {
+    /// Feed files, validated and loaded at startup.
+    Files(Vec<PathBuf>),
+    /// A feed store directory.
+    Store(PathBuf),
 }
 
 /// One stored message: the texts that go out.
@@ -166,8 +191,6 @@ struct Stored {
     value_json: String,
     /// `JSON.stringify(timestamp)`.
     timestamp_json: String,
-    /// The message's sequence number.
-    sequence: f64,
 }
 
 impl Stored {
@@ -183,6 +206,87 @@ impl Stored {
         s.push_str(&self.timestamp_json);
         s.push('}');
         s
+    }
+
+    /// The stream item for `keys` and `values`.
+    fn body(&self, keys: bool, values: bool) -> Body {
+        match (keys, values) {
+            (true, true) => Body::RawJson(self.kvt_json()),
+            (true, false) => Body::Text(self.key.clone()),
+            _ => Body::RawJson(self.value_json.clone()),
+        }
+    }
+}
+
+/// The stream item of a stored message for `keys` and `values`.
+fn store_body(m: &StoredMessage, keys: bool, values: bool) -> Body {
+    match (keys, values) {
+        (true, true) => Body::RawJson(m.kvt_json()),
+        (true, false) => Body::Text(m.id.to_string()),
+        _ => Body::RawJson(m.value_json()),
+    }
+}
+
+/// The feeds a server answers from.
+enum Feeds {
+    /// Feed files, in memory.
+    Files(Store),
+    /// A store, read as the streams go.
+    Db(FeedStore),
+}
+
+impl Feeds {
+    fn open(source: &FeedSource) -> Result<Self, String> {
+        Ok(match source {
+            FeedSource::Files(paths) => Feeds::Files(Store::load(paths)?),
+            FeedSource::Store(dir) => {
+                Feeds::Db(FeedStore::open_read(dir).map_err(|e| e.to_string())?)
+            }
+        })
+    }
+
+    /// How many feeds and messages there are.
+    fn counts(&self) -> Result<(u64, u64), String> {
+        match self {
+            Feeds::Files(s) => Ok((s.feeds.len() as u64, s.messages as u64)),
+            Feeds::Db(db) => db.counts().map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The latest sequence of `feed` (0: none).
+    fn latest(&self, feed: &FeedId) -> Result<u64, StoreError> {
+        match self {
+            Feeds::Files(s) => Ok(s.feeds.get(feed).map_or(0, |v| v.len() as u64)),
+            Feeds::Db(db) => Ok(db
+                .latest(feed)?
+                .map_or(0, |s| u64::try_from(s.sequence).unwrap_or(0))),
+        }
+    }
+
+    /// The next item of history stream `h` (which then still has to be sent), if any.
+    fn next_body(&self, h: &mut History) -> Result<Option<Body>, StoreError> {
+        if h.next >= h.end {
+            return Ok(None);
+        }
+        match self {
+            Feeds::Files(s) => {
+                // A file feed holds sequence n at index n - 1.
+                let at = usize::try_from(h.next.saturating_sub(1)).unwrap_or(usize::MAX);
+                Ok(s.feeds
+                    .get(&h.feed)
+                    .and_then(|v| v.get(at))
+                    .map(|m| m.body(h.keys, h.values)))
+            }
+            Feeds::Db(db) => {
+                if h.cursor.is_none() {
+                    h.cursor = Some(Box::new(db.read_feed(&h.feed, h.next, h.end)?));
+                }
+                match h.cursor.as_mut().and_then(Iterator::next) {
+                    Some(m) => Ok(Some(store_body(&m?, h.keys, h.values))),
+                    None => Ok(None),
+                }
+            }
+        }
     }
 }
 
@@ -234,7 +338,6 @@ impl Store {
                     key,
                     value_json: msg.value().to_compact_string(),
                     timestamp_json: Value::Number(timestamp).to_compact_string(),
-                    sequence: msg.sequence() as f64,
                 };
                 store.feeds.entry(msg.author()).or_default().push(stored);
                 store.messages += 1;
@@ -248,14 +351,15 @@ impl Store {
 struct Shared {
     keys: Keypair,
     net: NetworkKey,
-    store: Store,
+    feeds: Feeds,
     shutdown: Arc<AtomicBool>,
     active: AtomicUsize,
 }
 
 /// Loads the feeds, listens, prints the address and serves until SIGTERM/SIGINT.
 pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
-    let store = Store::load(&opts.feeds)?;
+    let feeds = Feeds::open(&opts.feeds)?;
+    let (feed_count, message_count) = feeds.counts()?;
     let shutdown = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, Arc::clone(&shutdown))
@@ -271,7 +375,7 @@ pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
         .map_err(|e| format!("listener: {e}"))?;
     let shared = Arc::new(Shared {
         net: opts.net.clone(),
-        store,
+        feeds,
         shutdown,
         active: AtomicUsize::new(0),
         keys: opts.keys.clone(),
@@ -282,11 +386,7 @@ pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
             .and_then(|()| out.flush())
             .map_err(|e| format!("cannot write the address: {e}"))?;
     }
-    eprintln!(
-        "ssb serve: {} feeds, {} messages, listening on {local}",
-        shared.store.feeds.len(),
-        shared.store.messages
-    );
+    eprintln!("ssb serve: {feed_count} feeds, {message_count} messages, listening on {local}");
     while !shared.shutdown.load(Ordering::Relaxed) {
         match listener.accept() {
             Ok((sock, from)) => {
@@ -336,21 +436,24 @@ pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
 /// A history stream being sent.
 struct History {
     feed: FeedId,
-    /// Index of the next message to send, and one past the last.
-    next: usize,
-    end: usize,
+    /// Sequence of the next message to send, and one past the last.
+    next: u64,
+    end: u64,
     keys: bool,
     values: bool,
+    /// For a store: the stream's cursor, opened with its first message.
+    cursor: Option<Box<FeedCursor>>,
 }
 
 impl History {
     fn empty(feed: FeedId) -> Self {
         Self {
             feed,
-            next: 0,
-            end: 0,
+            next: 1,
+            end: 1,
             keys: true,
             values: true,
+            cursor: None,
         }
     }
 }
@@ -500,23 +603,29 @@ impl<'a> Peer<'a> {
         let keys = opts.get("keys") != Some(&Json::Bool(false));
         let values = opts.get("values") != Some(&Json::Bool(false));
         let old = opts.get("old") != Some(&Json::Bool(false));
-        let msgs = self
-            .shared
-            .store
-            .feeds
-            .get(&feed)
-            .map_or(&[][..], Vec::as_slice);
-        let next = msgs.partition_point(|m| m.sequence < from);
-        let mut end = if old { msgs.len() } else { next };
+        let latest = self.shared.feeds.latest(&feed).map_err(|e| {
+            eprintln!("ssb serve: {e}");
+            RemoteError::new("createHistoryStream: the store failed")
+        })?;
+        // The first sequence at or after `from` (sequences are whole numbers from 1).
+        let next = if from <= 1.0 {
+            1
+        } else if from < 9.0e15 {
+            from.ceil() as u64
+        } else {
+            u64::MAX
+        };
+        let mut end = if old { latest.saturating_add(1) } else { next };
         if let Some(l) = limit {
-            end = end.min(next.saturating_add(usize::try_from(l).unwrap_or(usize::MAX)));
+            end = end.min(next.saturating_add(u64::try_from(l).unwrap_or(u64::MAX)));
         }
         Ok(History {
             feed,
             next,
-            end,
+            end: end.max(next),
             keys,
             values,
+            cursor: None,
         })
     }
 
@@ -606,18 +715,19 @@ impl<'a> Peer<'a> {
             let Some(Open::History(h)) = self.streams.get_mut(&id) else {
                 continue;
             };
-            let msgs = self
-                .shared
-                .store
-                .feeds
-                .get(&h.feed)
-                .map_or(&[][..], Vec::as_slice);
+            let mut failed = false;
             while h.next < h.end && rpc.transmit_len() < PRODUCE_WATERMARK {
-                let Some(m) = msgs.get(h.next) else { break };
-                let body = match (h.keys, h.values) {
-                    (true, true) => Body::RawJson(m.kvt_json()),
-                    (true, false) => Body::Text(m.key.clone()),
-                    _ => Body::RawJson(m.value_json.clone()),
+                let body = match self.shared.feeds.next_body(h) {
+                    Ok(Some(body)) => body,
+                    Ok(None) => {
+                        h.end = h.next;
+                        break;
+                    }
+                    Err(e) => {
+                        eprintln!("ssb serve: {e}");
+                        failed = true;
+                        break;
+                    }
                 };
                 if let Err(e) = rpc.send(id, body) {
                     // The peer ended the stream (its end is still unread), or said goodbye.
@@ -630,8 +740,14 @@ impl<'a> Peer<'a> {
                 h.next += 1;
                 sent = true;
             }
-            if h.next >= h.end {
-                if let Err(e) = rpc.end(id)
+            if failed || h.next >= h.end {
+                let r = if failed {
+                    let e = RemoteError::new("createHistoryStream: the store failed");
+                    rpc.end_with_error(id, e)
+                } else {
+                    rpc.end(id)
+                };
+                if let Err(e) = r
                     && !is_gone(&e)
                 {
                     return Err(e.into());

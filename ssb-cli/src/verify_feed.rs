@@ -15,17 +15,18 @@
 //! [`MAX_SIGNED_BYTES`](ssb_feed::MAX_SIGNED_BYTES) per thread (validation never writes a
 //! hostile message's whole signing encoding), and one feed state per author.
 
-use std::io::{self, BufWriter, ErrorKind, IsTerminal as _, Read, Write};
+use std::io::{self, BufWriter, IsTerminal as _, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{Map, Value as Json};
-use ssb_feed::{FeedError, FeedReader, Framing, HmacKey, Item, SignCap, Validator, validate_feeds};
+use ssb_feed::{FeedError, HmacKey, Item, SignCap, Validator, validate_feeds};
 use ssb_legacy_json::Value;
 
 use crate::error::CliError;
+use crate::feed_input::{Format, Items};
 use crate::input::Source;
 
 /// Validate messages / KVTs exactly as JS ssb-validate
@@ -63,17 +64,6 @@ pub(crate) struct Args {
     file: Option<PathBuf>,
 }
 
-/// `--format`.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    /// A JSON array if the input starts with `[`, JSON lines otherwise
-    Auto,
-    /// One JSON array of items
-    Array,
-    /// One item per line
-    Jsonl,
-}
-
 /// Items validated together (in parallel); with [`CHUNK_BYTES`], bounds memory.
 const CHUNK: usize = 4096;
 /// Item text per chunk (a chunk ends once it holds this much, so it holds less than this
@@ -83,69 +73,6 @@ const CHUNK: usize = 4096;
 /// 8 MiB of RSS, 40 copies of a 900 KB message nesting 250 arrays at 60 MiB (100 MiB with
 /// 4 MiB chunks; the speed of the typical run is the same).
 const CHUNK_BYTES: usize = 1024 * 1024;
-/// Bytes read from the input at a time.
-const READ_BYTES: usize = 64 * 1024;
-
-/// Items of the input in order, read through a [`FeedReader`].
-struct Items<R> {
-    input: R,
-    reader: FeedReader,
-    buf: Box<[u8]>,
-    /// Unconsumed bytes of `buf`.
-    start: usize,
-    end: usize,
-    eof: bool,
-    /// Bytes of the input handed to the reader so far.
-    consumed: u64,
-}
-
-impl<R: Read> Items<R> {
-    fn new(input: R, framing: Framing) -> Self {
-        Self {
-            input,
-            reader: FeedReader::new(framing),
-            buf: vec![0; READ_BYTES].into_boxed_slice(),
-            start: 0,
-            end: 0,
-            eof: false,
-            consumed: 0,
-        }
-    }
-
-    /// The next item, `None` at the end of the input.
-    fn next_item(&mut self) -> io::Result<Option<Item>> {
-        loop {
-            if let Some(item) = self.reader.poll_item() {
-                return Ok(Some(match item {
-                    Ok(bytes) => Item::Bytes(bytes),
-                    Err(e) => Item::Error(FeedError::Framing(e)),
-                }));
-            }
-            if self.eof {
-                return Ok(None);
-            }
-            if self.start == self.end {
-                let n = match self.input.read(&mut self.buf) {
-                    Ok(n) => n,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                };
-                if n == 0 {
-                    self.reader.finish();
-                    self.eof = true;
-                    continue;
-                }
-                (self.start, self.end) = (0, n);
-            }
-            let used = self
-                .reader
-                .push(self.buf.get(self.start..self.end).unwrap_or_default());
-            self.start += used;
-            self.consumed = self.consumed.saturating_add(used as u64);
-        }
-    }
-}
-
 fn field_str(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_owned)
 }
@@ -291,11 +218,7 @@ fn rate(items: usize, elapsed: Duration) -> f64 {
 
 pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
     let cap = args.hmac_key.map_or(SignCap::None, SignCap::Hmac);
-    let framing = match args.format {
-        Format::Auto => Framing::Auto,
-        Format::Array => Framing::Array,
-        Format::Jsonl => Framing::Lines,
-    };
+    let framing = args.format.framing();
     let json = args.json;
     let source = Source::from_arg(args.file.as_deref());
     let (input, total_bytes) = source.open()?;

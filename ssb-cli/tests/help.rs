@@ -15,6 +15,8 @@ const COMMANDS: &[&str] = &[
     "msg-id",
     "publish",
     "verify-feed",
+    "import",
+    "export",
     "shs1",
     "boxstream",
     "private-box",
@@ -191,7 +193,21 @@ fn help_shows_the_documented_flags() {
                 "--secret <FILE>",
                 "--caps <B64>",
                 "--feed <FILE>",
+                "--store <DIR>",
             ],
+        ),
+        (
+            &["import"],
+            &[
+                "--store <DIR>",
+                "--hmac-key <B64>",
+                "--format <FORMAT>",
+                "<FILE>...",
+            ],
+        ),
+        (
+            &["export"],
+            &["--feed <@ID>", "--store <DIR>", "--as-received"],
         ),
         (
             &["conformance"],
@@ -298,6 +314,22 @@ fn usage_errors_exit_2_on_stderr_with_a_pointer_to_help() {
         ],
         &["serve"],
         &["serve", "--listen", "127.0.0.1:0", "--caps", "x"],
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--feed",
+            "f",
+            "--store",
+            "d",
+        ],
+        &["import"],
+        &["import", "--store", "d"],
+        &["import", "--hmac-key", "x", "f"],
+        &["import", "--format", "xml", "f"],
+        &["export"],
+        &["export", "--feed", "@x"],
+        &["export", "--store", "d"],
         &["conformance", "--feed", "@x"],
         &["conformance", "--peer", "x"],
         &[
@@ -325,6 +357,13 @@ fn input_and_io_errors_exit_2_with_one_line() {
         &["canonical", m][..],
         &["msg-id", m],
         &["verify-feed", m],
+        &[
+            "export",
+            "--store",
+            m,
+            "--feed",
+            "@iojj3XQJ8ZX9UtstPLpdcspnCb8dlBIb83SIAbQPb1w=.ed25519",
+        ],
         &["id", "--secret", m],
         &["conformance", "--vectors", m],
     ] {
@@ -401,6 +440,7 @@ fn completions_for_bash_zsh_and_fish_come_from_the_same_definitions() {
             "legacy-sha256",
             "repair",
             "keypair-seed",
+            "as-received",
         ] {
             assert!(script.contains(word), "{shell}: {word} missing");
         }

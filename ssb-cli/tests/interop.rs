@@ -151,6 +151,21 @@ fn node(args: &[&str]) -> Ran {
     )
 }
 
+/// One call of the JS client (`peer/client.js`, as OUR_SEED): `kind` is `--async` or
+/// `--source`, `args` the argument list as JSON.
+fn js_client(address: &str, kind: &str, method: &str, args: &str) -> Ran {
+    node(&[
+        "peer/client.js",
+        "--address",
+        address,
+        kind,
+        method,
+        args,
+        "--seed",
+        OUR_SEED,
+    ])
+}
+
 /// A secret file from a seed; returns its path and feed id.
 fn secret(dir: &Path, name: &str, seed: &str) -> (String, String) {
     let path = dir.join(name);
@@ -210,6 +225,55 @@ require('fs').writeFileSync(process.argv[1], out.join('\n') + '\n');
         .collect();
     assert!(lines[0].contains("\\ud83d"), "{}", lines[0]);
     (p, lines)
+}
+
+/// A JS-made feed whose contents have an own `__proto__` key (JSON.parse makes one, where an
+/// object literal would set the prototype) and other `Object.prototype` names: its file of
+/// values, and the values and KVTs (`JSON.stringify({key: validate.id(msg), value: msg,
+/// timestamp})`) as lines.
+fn js_proto_feed(dir: &Path) -> (String, Vec<String>, Vec<String>) {
+    let path = dir.join("proto.jsonl");
+    let kvt_path = dir.join("proto-kvt.jsonl");
+    let p = path.to_str().expect("UTF-8").to_owned();
+    let script = r#"
+const ssbKeys = require('ssb-keys'); const validate = require('ssb-validate');
+const keys = ssbKeys.generate('ed25519', Buffer.from('08'.repeat(32), 'hex'));
+const contents = [
+  '{"type":"post","__proto__":{"polluted":true},"text":"an own __proto__ key"}',
+  '{"type":"post","constructor":{"prototype":{"x":1}},"toString":"s","n":[1e-7,1e21,-0]}',
+  '{"type":"post","__proto__":[1,"\\ud800"],"valueOf":null,"hasOwnProperty":2}',
+].map((t) => JSON.parse(t));
+let state = null; const out = []; const kvts = [];
+contents.forEach((c, i) => {
+  const m = validate.create(state, keys, null, c, 1700000000000 + i);
+  out.push(JSON.stringify(m));
+  kvts.push(JSON.stringify({ key: validate.id(m), value: m, timestamp: 1700000000100.25 + i }));
+  state = { id: validate.id(m), sequence: m.sequence, timestamp: m.timestamp, queue: [] };
+});
+require('fs').writeFileSync(process.argv[1], out.join('\n') + '\n');
+require('fs').writeFileSync(process.argv[2], kvts.join('\n') + '\n');
+"#;
+    let r = node(&["-e", script, &p, kvt_path.to_str().expect("UTF-8")]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let read = |p: &Path| -> Vec<String> {
+        std::fs::read_to_string(p)
+            .expect("feed")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    let (lines, kvts) = (read(&path), read(&kvt_path));
+    assert!(
+        lines[0].contains("\"__proto__\":{\"polluted\":true}"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[2].contains("\"__proto__\":[1,\"\\ud800\"]"),
+        "{}",
+        lines[2]
+    );
+    (p, lines, kvts)
 }
 
 fn author_of(line: &str) -> String {
@@ -309,6 +373,14 @@ impl Server {
             cmd.args(["--feed", f]);
         }
         Server::start(cmd, dir.join("ssb-serve.err"), false)
+    }
+
+    /// `ssb serve --store DIR`.
+    fn ours_store(dir: &Path, secret: &str, store: &str) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssb"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret", secret]);
+        cmd.args(["--store", store]);
+        Server::start(cmd, dir.join("ssb-serve-store.err"), false)
     }
 
     /// SIGTERM; the server must exit 0 within 15 s.
@@ -464,18 +536,8 @@ fn the_js_client_gets_exactly_our_feed_from_ssb_serve() {
     let author = author_of(&feed[0]);
     let odd_author = author_of(&odd[0]);
     let server = Server::ours(&dir, &serve_secret, &[&feed_path, &odd_path]);
-    let client = |kind: &str, method: &str, args: &str| {
-        node(&[
-            "peer/client.js",
-            "--address",
-            &server.address,
-            kind,
-            method,
-            args,
-            "--seed",
-            OUR_SEED,
-        ])
-    };
+    let client =
+        |kind: &str, method: &str, args: &str| js_client(&server.address, kind, method, args);
 
     let r = client("--async", "whoami", "[]");
     assert_eq!(r.code(), Some(0), "{r:?}");
@@ -549,16 +611,7 @@ fn ssb_serve_serves_kvt_files_with_their_timestamps() {
     std::fs::write(&path, kvts.join("\n") + "\n").expect("write");
     let server = Server::ours(&dir, &serve_secret, &[path.to_str().expect("UTF-8")]);
     let q = format!("[{{\"id\":\"{author}\"}}]");
-    let r = node(&[
-        "peer/client.js",
-        "--address",
-        &server.address,
-        "--source",
-        "createHistoryStream",
-        &q,
-        "--seed",
-        OUR_SEED,
-    ]);
+    let r = js_client(&server.address, "--source", "createHistoryStream", &q);
     assert_eq!(r.code(), Some(0), "{r:?}");
     assert_eq!(
         r.lines(),
@@ -586,6 +639,112 @@ fn ssb_serve_serves_kvt_files_with_their_timestamps() {
     server.terminate();
 }
 
+/// A JS feed as the JS server sends it (KVTs: JSON.stringify of ssb-db's records), imported
+/// into a store: `ssb export` writes exactly those KVTs, and `ssb serve --store` sends the
+/// JS client exactly those KVTs and values. The feeds hold lone surrogates, JS number
+/// spellings and `Object.prototype` names; one has own `__proto__` keys, which the JS server
+/// does not relay (it sends those messages without them, so their signatures fail, as
+/// checked here): its KVTs are the ones ssb-validate and JSON.stringify make.
+#[test]
+fn a_js_servers_feed_imported_is_exported_and_served_byte_for_byte() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("store-js");
+    let (me_secret, me) = secret(&dir, "me", OUR_SEED);
+    let (serve_secret, _) = secret(&dir, "serve", SERVE_SEED);
+    let feeds = [js_feed(&dir, 20), js_odd_feed(&dir)];
+    let (proto_path, proto, proto_kvts) = js_proto_feed(&dir);
+    let mut paths: Vec<&str> = feeds.iter().map(|(p, _)| p.as_str()).collect();
+    paths.push(&proto_path);
+    let js = Server::js(&dir, &paths, &me);
+    let call = |author: &str| {
+        let q = format!("{{\"id\":\"{author}\"}}");
+        ssb(&[
+            "call",
+            &js.address,
+            "createHistoryStream",
+            &q,
+            "--source",
+            "--verify",
+            "--secret",
+            &me_secret,
+        ])
+    };
+    // What the JS server sends, through our `ssb call` (which writes each item as JS
+    // JSON.stringify would), with the values JS wrote.
+    let mut kvts: Vec<(String, Vec<String>, Vec<String>)> = Vec::new();
+    for (_, lines) in &feeds {
+        let author = author_of(&lines[0]);
+        let r = call(&author);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        let got: Vec<String> = r.lines().iter().map(|l| (*l).to_owned()).collect();
+        assert_eq!(got.len(), lines.len());
+        for (kvt, line) in got.iter().zip(lines) {
+            assert_kvt(kvt, line, None);
+        }
+        kvts.push((author, got, lines.clone()));
+    }
+    let proto_author = author_of(&proto[0]);
+    let r = call(&proto_author);
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert!(
+        r.stderr.contains("item 0") && r.stderr.contains("signature_invalid"),
+        "{r:?}"
+    );
+    kvts.push((proto_author, proto_kvts, proto));
+    drop(js);
+
+    let file = dir.join("js-kvts.jsonl");
+    let all: String = kvts
+        .iter()
+        .flat_map(|(_, ls, _)| ls.iter().map(|l| format!("{l}\n")))
+        .collect();
+    std::fs::write(&file, &all).expect("write");
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let r = ssb(&["import", "--store", store, file.to_str().expect("UTF-8")]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let want: String = kvts
+        .iter()
+        .map(|(a, ls, _)| format!("{{\"feed\":\"{a}\",\"sequence\":{}}}\n", ls.len()))
+        .collect();
+    assert_eq!(r.stdout, want);
+    for (author, lines, _) in &kvts {
+        let r = ssb(&["export", "--store", store, "--feed", author]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.stdout, lines.join("\n") + "\n", "{author}");
+        let r = ssb(&[
+            "export",
+            "--store",
+            store,
+            "--feed",
+            author,
+            "--as-received",
+        ]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(
+            r.stdout,
+            format!("[\n{}\n]\n", lines.join(",\n")),
+            "{author}"
+        );
+    }
+    // Served from the store to the JS client: those KVTs, timestamps included, and the
+    // values as make-feed.js and ssb-validate.create wrote them.
+    let ours = Server::ours_store(&dir, &serve_secret, store);
+    for (author, lines, values) in &kvts {
+        for (q, want) in [
+            (format!("[{{\"id\":\"{author}\"}}]"), lines),
+            (format!("[{{\"id\":\"{author}\",\"keys\":false}}]"), values),
+        ] {
+            let r = js_client(&ours.address, "--source", "createHistoryStream", &q);
+            assert_eq!(r.code(), Some(0), "{r:?}");
+            assert_eq!(r.lines(), lines_of(want, 0, want.len()), "{q}");
+        }
+    }
+    ours.terminate();
+}
+
 /// `createHistoryStream` options, answered by `ssb serve` exactly as by the JS server (the
 /// same items, the same end or error), seen through our `ssb call`.
 #[test]
@@ -600,6 +759,11 @@ fn history_options_are_answered_as_the_js_server_answers() {
     let author = author_of(&feed[0]);
     let js = Server::js(&dir, &[&feed_path], &me);
     let ours = Server::ours(&dir, &serve_secret, &[&feed_path]);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let r = ssb(&["import", "--store", store, &feed_path]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let stored = Server::ours_store(&dir, &serve_secret, store);
     let a = format!("\"id\":\"{author}\"");
     let cases: Vec<String> = [
         "{A}",
@@ -684,13 +848,23 @@ fn history_options_are_answered_as_the_js_server_answers() {
             strip(&o.stdout),
             "{args}\nJS: {j:?}\nours: {o:?}"
         );
+        // The same feed served from a store.
+        let s = call(&stored.address, args);
+        assert_eq!(j.code(), s.code(), "{args}\nJS: {j:?}\nstore: {s:?}");
+        assert_eq!(
+            strip(&j.stdout),
+            strip(&s.stdout),
+            "{args}\nJS: {j:?}\nstore: {s:?}"
+        );
     }
     eprintln!(
-        "{} createHistoryStream argument lists answered alike",
+        "{} createHistoryStream argument lists answered alike by the JS server, ssb serve \
+         --feed and ssb serve --store",
         cases.len()
     );
     drop(js);
     ours.terminate();
+    stored.terminate();
 }
 
 #[test]

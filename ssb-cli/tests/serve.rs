@@ -10,10 +10,11 @@ mod common;
 #[path = "../src/net.rs"]
 mod net;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use common::Serve;
 
 use ssb_crypto::{Keypair, NetworkKey};
 use ssb_muxrpc::{Body, CallError, CallType, StreamItem};
@@ -40,44 +41,12 @@ fn vector_feed() -> Vec<String> {
     common::interleaved_feed_compact()
 }
 
-/// `ssb serve` running, killed when dropped.
-struct Serve {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(secret: &str, feeds: &[&str]) -> Serve {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssb"));
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret", secret]);
+    let mut args = vec!["--secret", secret];
     for f in feeds {
-        cmd.args(["--feed", f]);
+        args.extend(["--feed", f]);
     }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-    assert!(line.starts_with("net:127.0.0.1:"), "address line {line:?}");
-    Serve {
-        child,
-        address: line.trim().to_owned(),
-    }
+    Serve::start(&args)
 }
 
 fn connect(s: &Serve, keys: &Keypair) -> net::Client {

@@ -3,7 +3,8 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 /// Runs `ssb` with `args`, feeding `stdin` (or nothing), and waits for it.
 pub(crate) fn ssb(args: &[&str], stdin: Option<&[u8]>) -> Output {
@@ -181,4 +182,44 @@ impl Rng {
 /// Writes `bytes` to `path`.
 pub(crate) fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write file");
+}
+
+/// `ssb serve --listen 127.0.0.1:0 ARGS…` running (its address read from its first line),
+/// killed when dropped.
+pub(crate) struct Serve {
+    pub(crate) child: Child,
+    pub(crate) address: String,
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Serve {
+    pub(crate) fn start(args: &[&str]) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        assert!(line.starts_with("net:127.0.0.1:"), "address line {line:?}");
+        Serve {
+            child,
+            address: line.trim().to_owned(),
+        }
+    }
 }
