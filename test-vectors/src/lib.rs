@@ -194,38 +194,67 @@ pub fn default_vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
 }
 
-/// The EBT event-log vectors (`test-vectors/vectors/ebt`, one file per group), which
-/// [`run_dir`] on [`default_vectors_dir`] does not read (it takes top-level files only).
+/// The EBT event-log vectors (`test-vectors/vectors/ebt`, one file per group); [`run_dir`]
+/// on [`default_vectors_dir`] reads them too.
 pub fn ebt_vectors_dir() -> PathBuf {
     default_vectors_dir().join("ebt")
 }
 
-/// Runs every `*.json` file of `dir` (in file-name order).
+/// Runs every `*.json` file of `dir` (in file-name order), then those of its immediate
+/// subdirectories.
 pub fn run_dir(dir: &Path) -> Result<Report, RunError> {
-    let entries = std::fs::read_dir(dir).map_err(|source| RunError::Io {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    let mut files = Vec::new();
-    for e in entries {
-        let e = e.map_err(|source| RunError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let p = e.path();
-        if p.extension().is_some_and(|x| x == "json") && p.is_file() {
-            files.push(p);
-        }
+    let mut files = json_files(dir)?;
+    files.sort();
+    // Then one level of subdirectories (`ebt/` holds one file per scenario group), after the
+    // top-level files so their layers keep their places.
+    let mut subs = subdirs(dir)?;
+    subs.sort();
+    for sub in subs {
+        let mut more = json_files(&sub)?;
+        more.sort();
+        files.extend(more);
     }
     if files.is_empty() {
         return Err(RunError::Empty(dir.to_path_buf()));
     }
-    files.sort();
     let mut report = Report::default();
     for f in files {
-        report.layers.push(run_file(&f)?);
+        let mut layer = run_file(&f)?;
+        // A group file of a subdirectory is named by it: `ebt/two-peers`.
+        if f.parent() != Some(dir)
+            && let Some(stem) = f.file_stem().and_then(|s| s.to_str())
+        {
+            layer.layer = format!("{}/{stem}", layer.layer);
+        }
+        report.layers.push(layer);
     }
     Ok(report)
+}
+
+fn dir_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>, RunError> {
+    let io = |source| RunError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(io)? {
+        out.push(e.map_err(io)?.path());
+    }
+    Ok(out)
+}
+
+fn json_files(dir: &Path) -> Result<Vec<std::path::PathBuf>, RunError> {
+    Ok(dir_entries(dir)?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "json") && p.is_file())
+        .collect())
+}
+
+fn subdirs(dir: &Path) -> Result<Vec<std::path::PathBuf>, RunError> {
+    Ok(dir_entries(dir)?
+        .into_iter()
+        .filter(|p| p.is_dir())
+        .collect())
 }
 
 /// Runs one vector file.

@@ -219,7 +219,7 @@ fn ebt_files() -> Vec<(String, serde_json::Value)> {
 
 #[test]
 fn every_ebt_event_log_passes() {
-    // vectors/ebt/ is its own directory (run_dir on vectors/ skips subdirectories).
+    // vectors/ebt/ on its own (run_dir on vectors/ reads it as well).
     let report = ssb_test_vectors::run_dir(&ssb_test_vectors::ebt_vectors_dir())
         .expect("vectors/ebt is readable");
     println!("{}", report.render_table());
