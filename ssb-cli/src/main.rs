@@ -38,6 +38,7 @@ mod net;
 mod peer_conformance;
 mod private_box;
 mod publish;
+mod replicate;
 mod secret;
 mod serve;
 mod shs1;
@@ -93,6 +94,7 @@ enum Command {
     Boxstream(boxstream::Args),
     PrivateBox(private_box::Args),
     Call(call::Args),
+    Replicate(replicate::Args),
     Serve(serve::Args),
     Completions(completions::Args),
 }
@@ -113,6 +115,7 @@ impl Command {
             Self::Boxstream(a) => boxstream::run(a),
             Self::PrivateBox(a) => private_box::run(a),
             Self::Call(a) => call::run(a),
+            Self::Replicate(a) => replicate::run(a),
             Self::Serve(a) => serve::run(a),
             Self::Completions(a) => completions::run(a),
         }

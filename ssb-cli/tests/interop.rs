@@ -1095,3 +1095,121 @@ fn many_clients_pull_a_feed_from_ssb_serve() {
     );
     server.terminate();
 }
+
+/// A JS-made feed of `count` messages by the author with seed `seed` (one byte, repeated).
+fn js_feed_of(dir: &Path, seed: u8, count: usize) -> (String, Vec<String>) {
+    let path = dir.join(format!("feed-{seed:02x}-{count}.jsonl"));
+    let p = path.to_str().expect("UTF-8").to_owned();
+    let hex = format!("{seed:02x}").repeat(32);
+    let r = node(&[
+        "peer/make-feed.js",
+        "--seed",
+        &hex,
+        "--count",
+        &count.to_string(),
+        "--out",
+        &p,
+    ]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let lines = std::fs::read_to_string(&path)
+        .expect("feed")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (p, lines)
+}
+
+/// The JS server (server.js) with these feeds, with or without `--ebt`; no master.
+fn js_replication_server(dir: &Path, feeds: &[&str], ebt: bool) -> Server {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(js_dir()).args([
+        "peer/server.js",
+        "--seed",
+        &"06".repeat(32),
+        "--max-seconds",
+        "300",
+    ]);
+    if ebt {
+        cmd.arg("--ebt");
+    }
+    for f in feeds {
+        cmd.args(["--feed", f]);
+    }
+    Server::start(cmd, dir.join(format!("js-server-{ebt}.err")), true)
+}
+
+/// `ssb replicate ADDRESS --feed …` into `store` as our secret, plus `extra` flags.
+fn replicate(address: &str, secret: &str, store: &str, feeds: &[&str], extra: &[&str]) -> Ran {
+    let mut args = vec!["replicate", address, "--secret", secret, "--store", store];
+    for f in feeds {
+        args.extend(["--feed", f]);
+    }
+    args.extend(extra);
+    ssb(&args)
+}
+
+/// The values `ssb export` gives for `feed` (each KVT's value, as JS writes it).
+fn exported_values(store: &str, feed: &str) -> Vec<String> {
+    let r = ssb(&["export", "--store", store, "--feed", feed]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    r.lines()
+        .iter()
+        .map(|kvt| {
+            let at = kvt.find(",\"value\":").expect("value") + 9;
+            let end = kvt.rfind(",\"timestamp\":").expect("timestamp");
+            kvt[at..end].to_owned()
+        })
+        .collect()
+}
+
+/// Three JS authors × 200 messages, replicated by `ssb replicate` from the JS server (EBT,
+/// fallback to createHistoryStream, or --legacy), twice: the store holds exactly the JS
+/// feeds and the second run is a no-op.
+fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str]) {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp(name);
+    let (secret, _) = secret(&dir, "secret", OUR_SEED);
+    let feeds: Vec<(String, Vec<String>)> =
+        (0x11..0x14).map(|s| js_feed_of(&dir, s, 200)).collect();
+    let files: Vec<&str> = feeds.iter().map(|(p, _)| p.as_str()).collect();
+    let authors: Vec<String> = feeds.iter().map(|(_, l)| author_of(&l[0])).collect();
+    let ids: Vec<&str> = authors.iter().map(String::as_str).collect();
+    let server = js_replication_server(&dir, &files, ebt);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let want: Vec<String> = ids
+        .iter()
+        .map(|a| format!("{{\"feed\":\"{a}\",\"sequence\":200}}"))
+        .collect();
+    for round in 0..2 {
+        let r = replicate(&server.address, &secret, store, &ids, extra);
+        assert_eq!(
+            r.code(),
+            Some(0),
+            "round {round}: {r:?}\nserver:\n{}",
+            server.log()
+        );
+        assert_eq!(r.lines(), want, "round {round}: {r:?}");
+        for ((_, lines), a) in feeds.iter().zip(&ids) {
+            assert_eq!(&exported_values(store, a), lines, "round {round}: {a}");
+        }
+    }
+    server.terminate();
+}
+
+#[test]
+fn replicate_gets_the_js_servers_feeds_over_ebt() {
+    replicate_three_js_feeds("replicate-ebt", true, &[]);
+}
+
+#[test]
+fn replicate_falls_back_to_create_history_stream_without_ebt() {
+    replicate_three_js_feeds("replicate-fallback", false, &[]);
+}
+
+#[test]
+fn replicate_legacy_against_an_ebt_server() {
+    replicate_three_js_feeds("replicate-legacy", true, &["--legacy"]);
+}
