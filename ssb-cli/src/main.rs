@@ -56,8 +56,8 @@ is ~/.ssb/ssb-rs. Commands that read input read FILE, or stdin when FILE is abse
 Exit status:
   0  success
   1  a check failed (conformance, verify-feed, shs1, boxstream open, input that is not JSON),
-     a call got a remote error or an invalid message, or an import met a gap, a fork or an
-     invalid message
+     a call got a remote error or an invalid message, a replication got an invalid message,
+     or an import met a gap, a fork or an invalid message
   2  usage, input or I/O error (one line on stderr naming the problem)";
 
 /// The Secure Scuttlebutt tools of ssb-rs: conformance vectors, keys, canonical JSON,
