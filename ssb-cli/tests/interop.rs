@@ -1268,3 +1268,116 @@ fn replicate_killed_mid_way_resumes_without_loss_or_duplicate() {
     );
     server.terminate();
 }
+
+/// A forging EBT server (this test's own, on ssb-connection): it claims `feeds` in full and,
+/// once the client's notes arrive, sends each feed's lines as given (one of them forged).
+/// Returns its address; the thread ends with the connection.
+fn forging_ebt_server(feeds: Vec<(String, Vec<String>)>) -> String {
+    use ssb_connection::{Connection, Event};
+    use ssb_muxrpc::Event as Rpc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let keys = ssb_crypto::Keypair::from_seed(&[0x44; 32]);
+    let address = net::address_of(listener.local_addr().expect("addr"), keys.public());
+    std::thread::spawn(move || {
+        let (sock, _) = listener.accept().expect("accept");
+        let mut config = ssb_connection::Config::default();
+        config.rpc.raw_json = true;
+        let conn = Connection::server_with_rng(
+            ssb_crypto::NetworkKey::MAIN_NET,
+            &keys,
+            &mut rand_core::OsRng,
+            config,
+        );
+        let mut link = net::Link::new(conn, sock).expect("link");
+        let mut stream = None;
+        let mut sent = false;
+        let start = Instant::now();
+        while start.elapsed() < RUN_LIMIT {
+            let ev = match link.next_event(Duration::from_millis(50)) {
+                Ok(net::Next::Event(ev)) => ev,
+                Ok(net::Next::Idle) => continue,
+                Ok(net::Next::Ended) | Err(_) => return,
+            };
+            let conn = link.conn();
+            match ev {
+                Event::Authenticate(_) => conn.accept().expect("accept"),
+                Event::Rpc(Rpc::Request { id, request })
+                    if request.name == ["ebt", "replicate"] =>
+                {
+                    let notes: serde_json::Map<String, serde_json::Value> = feeds
+                        .iter()
+                        .map(|(f, l)| {
+                            let n = ssb_replication::note::encode(l.len() as i64, true);
+                            (f.clone(), n.into())
+                        })
+                        .collect();
+                    let ep = conn.endpoint().expect("open");
+                    ep.send(
+                        id,
+                        Body::RawJson(serde_json::Value::Object(notes).to_string()),
+                    )
+                    .expect("send notes");
+                    stream = Some(id);
+                }
+                Event::Rpc(Rpc::Readable(r)) if Some(r) == stream => {
+                    let ep = conn.endpoint().expect("open");
+                    while ep.read(r).is_some() {}
+                    if !sent {
+                        sent = true;
+                        for (_, lines) in &feeds {
+                            for l in lines {
+                                ep.send(r, Body::RawJson(l.clone())).expect("send");
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    address
+}
+
+/// A peer that sends a forged message (a changed timestamp: the signature no longer holds)
+/// as message 3 of one feed: that feed is no longer taken from it (the engine's on_invalid),
+/// the other feed replicates in full, and `ssb replicate` exits 1 naming the feed, the
+/// sequence and the error code.
+#[test]
+fn replicate_blocks_a_feed_a_peer_forged_and_takes_the_rest() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("replicate-forged");
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let (_, good) = js_feed_of(&dir, 0x51, 5);
+    let (_, mut bad) = js_feed_of(&dir, 0x52, 5);
+    let (ga, ba) = (author_of(&good[0]), author_of(&bad[0]));
+    let forged = bad[2].replacen("\"timestamp\":17", "\"timestamp\":27", 1);
+    assert_ne!(forged, bad[2]);
+    bad[2] = forged;
+    let address = forging_ebt_server(vec![(ga.clone(), good.clone()), (ba.clone(), bad.clone())]);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let r = replicate(
+        &address,
+        &our_secret,
+        store,
+        &[&ga, &ba],
+        &["--timeout", "30"],
+    );
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        [
+            format!("{{\"feed\":\"{ga}\",\"sequence\":5}}"),
+            format!("{{\"feed\":\"{ba}\",\"sequence\":2}}"),
+        ],
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains(&format!("{ba} sequence 3: ")) && r.stderr.contains("signature"),
+        "{r:?}"
+    );
+    assert_eq!(exported_values(store, &ga), good);
+    assert_eq!(exported_values(store, &ba), bad[..2]);
+}
