@@ -350,8 +350,12 @@ fn ebt(
             Next::Event(ssb_connection::Event::Rpc(Rpc::Readable(r))) if r == id => {}
             Next::Event(_) => continue,
         }
-        // Read what the stream holds.
+        // Read what the stream holds (validating first whenever the engine's queue is full,
+        // so that nothing is dropped).
         loop {
+            if engine.validation_queue_full() {
+                drain(client, &mut engine, sink, &peer, &by_name, id)?;
+            }
             let Some(item) = client.endpoint().ok().and_then(|e| e.read(id)) else {
                 break;
             };
