@@ -175,24 +175,9 @@ fn secret(dir: &Path, name: &str, seed: &str) -> (String, String) {
     (p, r.stdout.trim().to_owned())
 }
 
-/// A JS-made feed file (`make-feed.js`) and its lines.
+/// A JS-made feed file (`make-feed.js`, its default author) and its lines.
 fn js_feed(dir: &Path, count: usize) -> (String, Vec<String>) {
-    let path = dir.join(format!("feed-{count}.jsonl"));
-    let p = path.to_str().expect("UTF-8").to_owned();
-    let r = node(&[
-        "peer/make-feed.js",
-        "--count",
-        &count.to_string(),
-        "--out",
-        &p,
-    ]);
-    assert_eq!(r.code(), Some(0), "{r:?}");
-    let lines = std::fs::read_to_string(&path)
-        .expect("feed")
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    (p, lines)
+    js_feed_by(dir, None, count)
 }
 
 /// A JS-made feed whose messages JSON cannot hold in most libraries: lone surrogates in
@@ -1098,18 +1083,25 @@ fn many_clients_pull_a_feed_from_ssb_serve() {
 
 /// A JS-made feed of `count` messages by the author with seed `seed` (one byte, repeated).
 fn js_feed_of(dir: &Path, seed: u8, count: usize) -> (String, Vec<String>) {
-    let path = dir.join(format!("feed-{seed:02x}-{count}.jsonl"));
+    js_feed_by(dir, Some(seed), count)
+}
+
+/// A JS-made feed file (`make-feed.js`, by the author of `seed` or the default one) and its
+/// lines.
+fn js_feed_by(dir: &Path, seed: Option<u8>, count: usize) -> (String, Vec<String>) {
+    let name = seed.map_or_else(
+        || format!("feed-{count}.jsonl"),
+        |s| format!("feed-{s:02x}-{count}.jsonl"),
+    );
+    let path = dir.join(name);
     let p = path.to_str().expect("UTF-8").to_owned();
-    let hex = format!("{seed:02x}").repeat(32);
-    let r = node(&[
-        "peer/make-feed.js",
-        "--seed",
-        &hex,
-        "--count",
-        &count.to_string(),
-        "--out",
-        &p,
-    ]);
+    let count = count.to_string();
+    let mut args = vec!["peer/make-feed.js", "--count", &count, "--out", &p];
+    let hex = seed.map(|s| format!("{s:02x}").repeat(32));
+    if let Some(h) = &hex {
+        args.extend(["--seed", h.as_str()]);
+    }
+    let r = node(&args);
     assert_eq!(r.code(), Some(0), "{r:?}");
     let lines = std::fs::read_to_string(&path)
         .expect("feed")
