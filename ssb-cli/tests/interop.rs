@@ -1208,8 +1208,8 @@ fn replicate_legacy_against_an_ebt_server() {
 
 /// `ssb replicate` of a 20 000-message feed from our `ssb serve --store`, killed (SIGKILL)
 /// mid-way twice, then run to the end: it resumes from the stored sequence and the store
-/// holds the feed exactly, with no loss and no duplicate. (`ssb serve` has no EBT yet, so
-/// this goes through the createHistoryStream fallback.)
+/// holds the feed exactly, with no loss and no duplicate (over EBT: `ssb serve --store`
+/// answers `ebt.replicate`).
 #[test]
 fn replicate_killed_mid_way_resumes_without_loss_or_duplicate() {
     if !have_node() {
@@ -1372,4 +1372,99 @@ fn replicate_blocks_a_feed_a_peer_forged_and_takes_the_rest() {
     );
     assert_eq!(exported_values(store, &ga), good);
     assert_eq!(exported_values(store, &ba), bad[..2]);
+}
+
+/// The JS peer (ssb-ebt 9) dials our `ssb serve --store` and replicates two imported feeds
+/// from it over EBT (we are the server: our clock first); then its db holds exactly them
+/// (read back with createHistoryStream from the JS server).
+#[test]
+fn the_js_peer_replicates_from_ssb_serve_store_over_ebt() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("serve-ebt");
+    let (server_secret, _) = secret(&dir, "server.secret", SERVE_SEED);
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let feeds: Vec<(String, Vec<String>)> = [0x61, 0x62]
+        .iter()
+        .map(|s| js_feed_of(&dir, *s, 300))
+        .collect();
+    let src = dir.join("src");
+    let src = src.to_str().expect("UTF-8");
+    for (f, _) in &feeds {
+        let r = ssb(&["import", "--store", src, f]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+    }
+    let ours = Server::ours_store(&dir, &server_secret, src);
+    let authors: Vec<String> = feeds.iter().map(|(_, l)| author_of(&l[0])).collect();
+    let mut cmd = Command::new("node");
+    cmd.current_dir(js_dir()).args([
+        "peer/server.js",
+        "--seed",
+        &"06".repeat(32),
+        "--max-seconds",
+        "120",
+        "--ebt",
+        "--connect",
+        &ours.address,
+    ]);
+    for a in &authors {
+        cmd.args(["--replicate", a, "--want", &format!("{a}:300")]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("js.err")).expect("js.err"))
+        .spawn()
+        .expect("node starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let start = Instant::now();
+    let mut address = None;
+    let mut have = Vec::new();
+    while have.len() < authors.len() {
+        let left = RUN_LIMIT.saturating_sub(start.elapsed());
+        let line = rx.recv_timeout(left).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!(
+                "the JS peer did not report both feeds; got {have:?}\njs:\n{}\nours:\n{}",
+                std::fs::read_to_string(dir.join("js.err")).unwrap_or_default(),
+                ours.log()
+            )
+        });
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON line");
+        if let Some(a) = v["address"].as_str() {
+            address = Some(a.to_owned());
+        } else {
+            assert_eq!(v["sequence"], 300, "{line}");
+            have.push(v["have"].as_str().expect("have").to_owned());
+        }
+    }
+    have.sort();
+    let mut want = authors.clone();
+    want.sort();
+    assert_eq!(have, want);
+    let address = address.expect("the JS server's address");
+    for ((_, lines), a) in feeds.iter().zip(&authors) {
+        let args = format!("{{\"id\":\"{a}\",\"keys\":false}}");
+        let r = ssb(&[
+            "call",
+            &address,
+            "createHistoryStream",
+            &args,
+            "--source",
+            "--secret",
+            &our_secret,
+        ]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.lines(), lines_of(lines, 0, lines.len()), "{a}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    ours.terminate();
 }
