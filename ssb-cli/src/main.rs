@@ -38,6 +38,7 @@ mod net;
 mod peer_conformance;
 mod private_box;
 mod publish;
+mod replicate;
 mod secret;
 mod serve;
 mod shs1;
@@ -55,8 +56,8 @@ is ~/.ssb/ssb-rs. Commands that read input read FILE, or stdin when FILE is abse
 Exit status:
   0  success
   1  a check failed (conformance, verify-feed, shs1, boxstream open, input that is not JSON),
-     a call got a remote error or an invalid message, or an import met a gap, a fork or an
-     invalid message
+     a call got a remote error or an invalid message, a replication got an invalid message,
+     or an import met a gap, a fork or an invalid message
   2  usage, input or I/O error (one line on stderr naming the problem)";
 
 /// The Secure Scuttlebutt tools of ssb-rs: conformance vectors, keys, canonical JSON,
@@ -93,6 +94,7 @@ enum Command {
     Boxstream(boxstream::Args),
     PrivateBox(private_box::Args),
     Call(call::Args),
+    Replicate(replicate::Args),
     Serve(serve::Args),
     Completions(completions::Args),
 }
@@ -113,6 +115,7 @@ impl Command {
             Self::Boxstream(a) => boxstream::run(a),
             Self::PrivateBox(a) => private_box::run(a),
             Self::Call(a) => call::run(a),
+            Self::Replicate(a) => replicate::run(a),
             Self::Serve(a) => serve::run(a),
             Self::Completions(a) => completions::run(a),
         }

@@ -410,6 +410,19 @@ impl Client {
         }
     }
 
+    /// One step of the connection: sends what is queued and returns the next event (reading
+    /// for at most `wait`). Requests the peer makes are refused here (and reported as
+    /// [`Next::Idle`]); answers to our async calls are kept for [`call_async`](Self::call_async).
+    pub(crate) fn step(&mut self, wait: Duration) -> Result<Next, NetError> {
+        match self.link.next_event(wait)? {
+            Next::Event(Event::Rpc(Rpc::Request { id, request })) => {
+                refuse(&mut self.link.conn, id, request.kind, &request.name);
+                Ok(Next::Idle)
+            }
+            other => Ok(other),
+        }
+    }
+
     /// Calls an async method and waits for its answer.
     pub(crate) fn call_async(
         &mut self,

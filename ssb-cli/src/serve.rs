@@ -15,6 +15,7 @@
 //! | `gossip.ping` (duplex) | answers every number the peer sends with this server's clock (ms) |
 //! | `blobs.createWants` (source) | `{}` (this server wants no blobs), then stays open |
 //! | `blobs.changes` (source) | stays open: this server never gets blobs |
+//! | `ebt.replicate` (duplex, `--store` only) | an EBT session as `ssb-ebt` 9 serves one (ssb-replication's engine, server role: our clock first), offering every stored feed; messages the peer sends are not taken (the store is opened read-only) |
 //! | anything else | JS's error text `no <type>:<name>` (name joined by commas) |
 //!
 //! `createHistoryStream([opts])` answers as ssb-db 20.4.1 does (`indexes/clock.js`,
@@ -87,6 +88,8 @@ use ssb_muxrpc::{
     Body, CallType, Event as Rpc, LocalError, RemoteError, Request, RequestId, StreamItem,
 };
 
+use ssb_replication::{Config as EbtConfig, Engine, Incoming, PeerClock, Role, Transmit, classify};
+
 use crate::error::CliError;
 use crate::net::{self, Link, NetError, Next};
 use crate::store::{FeedCursor, FeedStore, StoreError, StoredMessage};
@@ -125,7 +128,9 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// startup with ssb-feed (every author from sequence 1, a KVT's key its computed id); an
 /// invalid message stops the server before it listens (exit 2). Or --store DIR serves the
 /// feeds of a store (ssb import), streamed from its database (opened read-only; no import
-/// may run meanwhile). SIGTERM or SIGINT says goodbye to every peer and exits 0.
+/// may run meanwhile); with --store it also answers ebt.replicate (EBT as ssb-ebt 9 serves
+/// it, offering every stored feed; what the peer sends is not taken). SIGTERM or SIGINT says
+/// goodbye to every peer and exits 0.
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Where to listen, HOST:PORT
@@ -474,6 +479,12 @@ struct Peer<'a> {
     streams: HashMap<RequestId, Open>,
     /// Round-robin position among history streams.
     turn: usize,
+    /// The client's feed id, once authenticated.
+    peer_id: Option<String>,
+    /// The EBT session (`ebt.replicate`), if one is open.
+    ebt: Option<(RequestId, Engine<String>)>,
+    /// The last drain of the EBT engine did something.
+    ebt_busy: bool,
 }
 
 /// The JS manifest of what this server answers.
@@ -534,11 +545,125 @@ impl<'a> Peer<'a> {
             shared,
             streams: HashMap::new(),
             turn: 0,
+            peer_id: None,
+            ebt: None,
+            ebt_busy: false,
         }
     }
 
     fn has_work(&self) -> bool {
-        self.streams.values().any(|s| matches!(s, Open::History(_)))
+        self.ebt_busy || self.streams.values().any(|s| matches!(s, Open::History(_)))
+    }
+
+    /// An EBT engine for `peer` in the server role, offering every stored feed (`None`
+    /// without a store).
+    fn ebt_engine(&self, peer: &str) -> Result<Option<Engine<String>>, StoreError> {
+        let Feeds::Db(db) = &self.shared.feeds else {
+            return Ok(None);
+        };
+        let feeds = db.feeds()?;
+        let mut engine = Engine::new(
+            &self.shared.keys.feed_id().to_string(),
+            EbtConfig::default(),
+        );
+        let names: Vec<(String, u64)> = feeds
+            .iter()
+            .map(|(f, st)| (f.to_string(), u64::try_from(st.sequence).unwrap_or(0)))
+            .collect();
+        engine.set_local_clock(names.iter().map(|(n, q)| (n.as_str(), *q)));
+        for (n, _) in &names {
+            engine.follow(n, true);
+        }
+        engine.connect(peer, Role::Server);
+        if engine.load_peer_clock(peer, &PeerClock::new()).is_err() {
+            return Ok(None);
+        }
+        Ok(Some(engine))
+    }
+
+    /// Takes what the peer wrote on the EBT stream.
+    fn ebt_input(&mut self, body: Body) {
+        let (Some((_, engine)), Some(peer)) = (self.ebt.as_mut(), self.peer_id.as_deref()) else {
+            return;
+        };
+        let text = match body {
+            Body::RawJson(t) | Body::Text(t) => t,
+            Body::Json(v) => v.to_string(),
+            Body::Binary(_) => return,
+        };
+        let Ok(value) = ssb_legacy_json::parse(text.as_bytes()) else {
+            return;
+        };
+        let now = now_ms() as u64;
+        match classify(&value) {
+            Ok(Incoming::Notes(notes)) => {
+                let _ = engine.handle_notes(peer, &notes, now);
+            }
+            Ok(Incoming::Message { author, sequence }) => {
+                let _ = engine.handle_message(peer, author, sequence, text.clone(), now);
+            }
+            _ => {}
+        }
+    }
+
+    /// Drains the EBT engine (store reads, writes to the peer) until [`PRODUCE_WATERMARK`]
+    /// bytes are queued. True if it sent anything.
+    fn ebt_produce(&mut self, conn: &mut Connection) -> Result<bool, NetError> {
+        let (Some((id, engine)), Some(peer), Some(rpc), Feeds::Db(db)) = (
+            self.ebt.as_mut(),
+            self.peer_id.as_deref(),
+            conn.endpoint(),
+            &self.shared.feeds,
+        ) else {
+            return Ok(false);
+        };
+        let mut sent = false;
+        loop {
+            let mut busy = false;
+            while let Some(read) = engine.poll_read() {
+                busy = true;
+                let (Some(seq), Ok(feed)) = (read.sequence_u64(), read.feed.parse::<FeedId>())
+                else {
+                    continue;
+                };
+                match db.get(&feed, seq) {
+                    Ok(Some(m)) => {
+                        engine.on_read(&read.feed, seq, m.value_json());
+                    }
+                    Ok(None) => {}
+                    Err(e) => eprintln!("ssb serve: {e}"),
+                }
+            }
+            // The store is read-only here: messages the peer sends are not taken.
+            if engine.poll_validate().is_some() {
+                busy = true;
+            }
+            while rpc.transmit_len() < PRODUCE_WATERMARK {
+                let Some(out) = engine.poll_transmit(peer) else {
+                    break;
+                };
+                busy = true;
+                sent = true;
+                let r = match out {
+                    Transmit::Message(m) => rpc.send(*id, Body::RawJson(m)),
+                    Transmit::Notes(n) => rpc.send(*id, Body::RawJson(n.to_json_string())),
+                    Transmit::End(_) => rpc.end(*id),
+                };
+                if let Err(e) = r {
+                    if is_gone(&e) {
+                        self.ebt = None;
+                        self.ebt_busy = false;
+                        return Ok(sent);
+                    }
+                    return Err(e.into());
+                }
+            }
+            if !busy || rpc.transmit_len() >= PRODUCE_WATERMARK {
+                break;
+            }
+        }
+        self.ebt_busy = sent;
+        Ok(sent)
     }
 
     /// Reads `createHistoryStream`'s options as ssb-db 20 does (see the module docs).
@@ -658,6 +783,22 @@ impl<'a> Peer<'a> {
             (CallType::Source, ["blobs", "changes"]) => {
                 self.streams.insert(id, Open::Quiet);
             }
+            (CallType::Duplex, ["ebt", "replicate"]) if self.ebt.is_none() => {
+                let engine = match self.peer_id.as_deref() {
+                    Some(p) => self.ebt_engine(p).unwrap_or_else(|e| {
+                        eprintln!("ssb serve: {e}");
+                        None
+                    }),
+                    None => None,
+                };
+                match engine {
+                    Some(engine) => {
+                        self.ebt = Some((id, engine));
+                        self.ebt_busy = true;
+                    }
+                    None => soft(rpc.reject(id, RemoteError::no_such_method(r.kind, &r.name))),
+                }
+            }
             (kind, _) => soft(rpc.reject(id, RemoteError::no_such_method(kind, &r.name))),
         }
         Ok(())
@@ -666,14 +807,26 @@ impl<'a> Peer<'a> {
     fn on_event(&mut self, conn: &mut Connection, ev: Event) -> Result<(), NetError> {
         match ev {
             // Everyone on the network key may connect: only public data is served.
-            Event::Authenticate(_) => conn.accept()?,
+            Event::Authenticate(pk) => {
+                self.peer_id = Some(FeedId::from(pk).to_string());
+                conn.accept()?;
+            }
             Event::Rpc(Rpc::Request { id, request }) => self.on_request(conn, id, request)?,
             Event::Rpc(Rpc::Readable(id)) => {
                 let Some(rpc) = conn.endpoint() else {
                     return Ok(());
                 };
+                let ebt = self.ebt.as_ref().is_some_and(|(e, _)| *e == id);
                 while let Some(item) = rpc.read(id) {
                     match item {
+                        StreamItem::Data(body) if ebt => {
+                            self.ebt_input(body);
+                            self.ebt_busy = true;
+                        }
+                        StreamItem::End(_) if ebt => {
+                            self.ebt = None;
+                            self.ebt_busy = false;
+                        }
                         StreamItem::Data(_) => {
                             if matches!(self.streams.get(&id), Some(Open::Ping)) {
                                 soft(rpc.send(id, Body::Json(json!(now_ms()))));
@@ -694,6 +847,7 @@ impl<'a> Peer<'a> {
 
     /// Sends history items until [`PRODUCE_WATERMARK`] bytes are queued. True if it sent any.
     fn produce(&mut self, conn: &mut Connection) -> Result<bool, NetError> {
+        let ebt_sent = self.ebt_produce(conn)?;
         let Some(rpc) = conn.endpoint() else {
             return Ok(false);
         };
@@ -704,7 +858,7 @@ impl<'a> Peer<'a> {
             .map(|(id, _)| *id)
             .collect();
         if ids.is_empty() {
-            return Ok(false);
+            return Ok(ebt_sent);
         }
         ids.sort_unstable();
         self.turn = self.turn.wrapping_add(1);
@@ -759,7 +913,7 @@ impl<'a> Peer<'a> {
                 break;
             }
         }
-        Ok(sent)
+        Ok(sent || ebt_sent)
     }
 }
 

@@ -481,10 +481,6 @@ impl FeedStore {
 
     /// Every stored feed with its latest state, in key order (memory grows with feeds): the
     /// clock a replication session starts from.
-    #[allow(
-        dead_code,
-        reason = "for `ssb replicate` (issue 13); the unit tests use it"
-    )]
     pub(crate) fn feeds(&self) -> Result<Vec<(FeedId, FeedState)>, StoreError> {
         let feeds = self.table(FEEDS)?;
         let mut out = Vec::new();

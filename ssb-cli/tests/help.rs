@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "boxstream",
     "private-box",
     "call",
+    "replicate",
     "serve",
     "completions",
 ];
@@ -187,6 +188,19 @@ fn help_shows_the_documented_flags() {
             ],
         ),
         (
+            &["replicate"],
+            &[
+                "<ADDRESS>",
+                "--feed <@ID>",
+                "--store <DIR>",
+                "--secret <FILE>",
+                "--caps <B64>",
+                "--hmac-key <B64>",
+                "--legacy",
+                "--timeout <SECONDS>",
+            ],
+        ),
+        (
             &["serve"],
             &[
                 "--listen <HOST:PORT>",
@@ -310,6 +324,12 @@ fn usage_errors_exit_2_on_stderr_with_a_pointer_to_help() {
         &["call", "net:127.0.0.1:1~shs:nope", "whoami"],
         &[
             "call",
+            "net:127.0.0.1:1~shs:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        ],
+        &["replicate"],
+        &["replicate", "net:127.0.0.1:1~shs:nope", "--feed", "@x"],
+        &[
+            "replicate",
             "net:127.0.0.1:1~shs:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
         ],
         &["serve"],

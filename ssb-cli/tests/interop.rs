@@ -175,24 +175,9 @@ fn secret(dir: &Path, name: &str, seed: &str) -> (String, String) {
     (p, r.stdout.trim().to_owned())
 }
 
-/// A JS-made feed file (`make-feed.js`) and its lines.
+/// A JS-made feed file (`make-feed.js`, its default author) and its lines.
 fn js_feed(dir: &Path, count: usize) -> (String, Vec<String>) {
-    let path = dir.join(format!("feed-{count}.jsonl"));
-    let p = path.to_str().expect("UTF-8").to_owned();
-    let r = node(&[
-        "peer/make-feed.js",
-        "--count",
-        &count.to_string(),
-        "--out",
-        &p,
-    ]);
-    assert_eq!(r.code(), Some(0), "{r:?}");
-    let lines = std::fs::read_to_string(&path)
-        .expect("feed")
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    (p, lines)
+    js_feed_by(dir, None, count)
 }
 
 /// A JS-made feed whose messages JSON cannot hold in most libraries: lone surrogates in
@@ -1094,4 +1079,392 @@ fn many_clients_pull_a_feed_from_ssb_serve() {
         "peak RSS {peak} KiB over the bound of {bound_kib} KiB"
     );
     server.terminate();
+}
+
+/// A JS-made feed of `count` messages by the author with seed `seed` (one byte, repeated).
+fn js_feed_of(dir: &Path, seed: u8, count: usize) -> (String, Vec<String>) {
+    js_feed_by(dir, Some(seed), count)
+}
+
+/// A JS-made feed file (`make-feed.js`, by the author of `seed` or the default one) and its
+/// lines.
+fn js_feed_by(dir: &Path, seed: Option<u8>, count: usize) -> (String, Vec<String>) {
+    let name = seed.map_or_else(
+        || format!("feed-{count}.jsonl"),
+        |s| format!("feed-{s:02x}-{count}.jsonl"),
+    );
+    let path = dir.join(name);
+    let p = path.to_str().expect("UTF-8").to_owned();
+    let count = count.to_string();
+    let mut args = vec!["peer/make-feed.js", "--count", &count, "--out", &p];
+    let hex = seed.map(|s| format!("{s:02x}").repeat(32));
+    if let Some(h) = &hex {
+        args.extend(["--seed", h.as_str()]);
+    }
+    let r = node(&args);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let lines = std::fs::read_to_string(&path)
+        .expect("feed")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (p, lines)
+}
+
+/// The JS server (server.js) with these feeds, with or without `--ebt`; no master.
+fn js_replication_server(dir: &Path, feeds: &[&str], ebt: bool) -> Server {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(js_dir()).args([
+        "peer/server.js",
+        "--seed",
+        &"06".repeat(32),
+        "--max-seconds",
+        "300",
+    ]);
+    if ebt {
+        cmd.arg("--ebt");
+    }
+    for f in feeds {
+        cmd.args(["--feed", f]);
+    }
+    Server::start(cmd, dir.join(format!("js-server-{ebt}.err")), true)
+}
+
+/// `ssb replicate ADDRESS --feed …` into `store` as our secret, plus `extra` flags.
+fn replicate(address: &str, secret: &str, store: &str, feeds: &[&str], extra: &[&str]) -> Ran {
+    let mut args = vec!["replicate", address, "--secret", secret, "--store", store];
+    for f in feeds {
+        args.extend(["--feed", f]);
+    }
+    args.extend(extra);
+    ssb(&args)
+}
+
+/// The values `ssb export` gives for `feed` (each KVT's value, as JS writes it).
+fn exported_values(store: &str, feed: &str) -> Vec<String> {
+    let r = ssb(&["export", "--store", store, "--feed", feed]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    r.lines()
+        .iter()
+        .map(|kvt| {
+            let at = kvt.find(",\"value\":").expect("value") + 9;
+            let end = kvt.rfind(",\"timestamp\":").expect("timestamp");
+            kvt[at..end].to_owned()
+        })
+        .collect()
+}
+
+/// Three JS authors × 200 messages, replicated by `ssb replicate` from the JS server (EBT,
+/// fallback to createHistoryStream, or --legacy), twice: the store holds exactly the JS
+/// feeds and the second run is a no-op.
+fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str]) {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp(name);
+    let (secret, _) = secret(&dir, "secret", OUR_SEED);
+    let feeds: Vec<(String, Vec<String>)> =
+        (0x11..0x14).map(|s| js_feed_of(&dir, s, 200)).collect();
+    let files: Vec<&str> = feeds.iter().map(|(p, _)| p.as_str()).collect();
+    let authors: Vec<String> = feeds.iter().map(|(_, l)| author_of(&l[0])).collect();
+    let ids: Vec<&str> = authors.iter().map(String::as_str).collect();
+    let server = js_replication_server(&dir, &files, ebt);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let want: Vec<String> = ids
+        .iter()
+        .map(|a| format!("{{\"feed\":\"{a}\",\"sequence\":200}}"))
+        .collect();
+    for round in 0..2 {
+        let r = replicate(&server.address, &secret, store, &ids, extra);
+        assert_eq!(
+            r.code(),
+            Some(0),
+            "round {round}: {r:?}\nserver:\n{}",
+            server.log()
+        );
+        assert_eq!(r.lines(), want, "round {round}: {r:?}");
+        for ((_, lines), a) in feeds.iter().zip(&ids) {
+            assert_eq!(&exported_values(store, a), lines, "round {round}: {a}");
+        }
+    }
+    server.terminate();
+}
+
+#[test]
+fn replicate_gets_the_js_servers_feeds_over_ebt() {
+    replicate_three_js_feeds("replicate-ebt", true, &[]);
+}
+
+#[test]
+fn replicate_falls_back_to_create_history_stream_without_ebt() {
+    replicate_three_js_feeds("replicate-fallback", false, &[]);
+}
+
+#[test]
+fn replicate_legacy_against_an_ebt_server() {
+    replicate_three_js_feeds("replicate-legacy", true, &["--legacy"]);
+}
+
+/// `ssb replicate` of a 20 000-message feed from our `ssb serve --store`, killed (SIGKILL)
+/// mid-way twice, then run to the end: it resumes from the stored sequence and the store
+/// holds the feed exactly, with no loss and no duplicate (over EBT: `ssb serve --store`
+/// answers `ebt.replicate`).
+#[test]
+fn replicate_killed_mid_way_resumes_without_loss_or_duplicate() {
+    if !have_node() {
+        return;
+    }
+    const N: usize = 20_000;
+    let dir = tmp("replicate-crash");
+    let (server_secret, _) = secret(&dir, "server.secret", SERVE_SEED);
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let (file, lines) = js_feed_of(&dir, 0x31, N);
+    let author = author_of(&lines[0]);
+    let src = dir.join("src");
+    let src = src.to_str().expect("UTF-8");
+    let r = ssb(&["import", "--store", src, &file]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    let server = Server::ours_store(&dir, &server_secret, src);
+    let dst = dir.join("dst");
+    let dst = dst.to_str().expect("UTF-8");
+    for kill_after in [Duration::from_millis(150), Duration::from_millis(300)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ssb"))
+            .args(["replicate", &server.address, "--feed", &author])
+            .args(["--secret", &our_secret, "--store", dst])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ssb replicate starts");
+        std::thread::sleep(kill_after);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let partial = exported_values(dst, &author);
+    assert!(
+        partial.len() < N,
+        "the kills came too late to test a resume"
+    );
+    assert_eq!(partial, lines[..partial.len()], "a prefix of the feed");
+    let r = replicate(&server.address, &our_secret, dst, &[&author], &[]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        [format!("{{\"feed\":\"{author}\",\"sequence\":{N}}}")]
+    );
+    assert_eq!(exported_values(dst, &author), lines);
+    eprintln!(
+        "killed with {} of {N} stored; resumed to {N}",
+        partial.len()
+    );
+    server.terminate();
+}
+
+/// A forging EBT server (this test's own, on ssb-connection): it claims `feeds` in full and,
+/// once the client's notes arrive, sends each feed's lines as given (one of them forged).
+/// Returns its address; the thread ends with the connection.
+fn forging_ebt_server(feeds: Vec<(String, Vec<String>)>) -> String {
+    use ssb_connection::{Connection, Event};
+    use ssb_muxrpc::Event as Rpc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let keys = ssb_crypto::Keypair::from_seed(&[0x44; 32]);
+    let address = net::address_of(listener.local_addr().expect("addr"), keys.public());
+    std::thread::spawn(move || {
+        let (sock, _) = listener.accept().expect("accept");
+        let mut config = ssb_connection::Config::default();
+        config.rpc.raw_json = true;
+        let conn = Connection::server_with_rng(
+            ssb_crypto::NetworkKey::MAIN_NET,
+            &keys,
+            &mut rand_core::OsRng,
+            config,
+        );
+        let mut link = net::Link::new(conn, sock).expect("link");
+        let mut stream = None;
+        let mut sent = false;
+        let start = Instant::now();
+        while start.elapsed() < RUN_LIMIT {
+            let ev = match link.next_event(Duration::from_millis(50)) {
+                Ok(net::Next::Event(ev)) => ev,
+                Ok(net::Next::Idle) => continue,
+                Ok(net::Next::Ended) | Err(_) => return,
+            };
+            let conn = link.conn();
+            match ev {
+                Event::Authenticate(_) => conn.accept().expect("accept"),
+                Event::Rpc(Rpc::Request { id, request })
+                    if request.name == ["ebt", "replicate"] =>
+                {
+                    let notes: serde_json::Map<String, serde_json::Value> = feeds
+                        .iter()
+                        .map(|(f, l)| {
+                            let n = ssb_replication::note::encode(l.len() as i64, true);
+                            (f.clone(), n.into())
+                        })
+                        .collect();
+                    let ep = conn.endpoint().expect("open");
+                    ep.send(
+                        id,
+                        Body::RawJson(serde_json::Value::Object(notes).to_string()),
+                    )
+                    .expect("send notes");
+                    stream = Some(id);
+                }
+                Event::Rpc(Rpc::Readable(r)) if Some(r) == stream => {
+                    let ep = conn.endpoint().expect("open");
+                    while ep.read(r).is_some() {}
+                    if !sent {
+                        sent = true;
+                        for (_, lines) in &feeds {
+                            for l in lines {
+                                ep.send(r, Body::RawJson(l.clone())).expect("send");
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+    address
+}
+
+/// A peer that sends a forged message (a changed timestamp: the signature no longer holds)
+/// as message 3 of one feed: that feed is no longer taken from it (the engine's on_invalid),
+/// the other feed replicates in full, and `ssb replicate` exits 1 naming the feed, the
+/// sequence and the error code.
+#[test]
+fn replicate_blocks_a_feed_a_peer_forged_and_takes_the_rest() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("replicate-forged");
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let (_, good) = js_feed_of(&dir, 0x51, 5);
+    let (_, mut bad) = js_feed_of(&dir, 0x52, 5);
+    let (ga, ba) = (author_of(&good[0]), author_of(&bad[0]));
+    let forged = bad[2].replacen("\"timestamp\":17", "\"timestamp\":27", 1);
+    assert_ne!(forged, bad[2]);
+    bad[2] = forged;
+    let address = forging_ebt_server(vec![(ga.clone(), good.clone()), (ba.clone(), bad.clone())]);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let r = replicate(
+        &address,
+        &our_secret,
+        store,
+        &[&ga, &ba],
+        &["--timeout", "30"],
+    );
+    assert_eq!(r.code(), Some(1), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        [
+            format!("{{\"feed\":\"{ga}\",\"sequence\":5}}"),
+            format!("{{\"feed\":\"{ba}\",\"sequence\":2}}"),
+        ],
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains(&format!("{ba} sequence 3: ")) && r.stderr.contains("signature"),
+        "{r:?}"
+    );
+    assert_eq!(exported_values(store, &ga), good);
+    assert_eq!(exported_values(store, &ba), bad[..2]);
+}
+
+/// The JS peer (ssb-ebt 9) dials our `ssb serve --store` and replicates two imported feeds
+/// from it over EBT (we are the server: our clock first); then its db holds exactly them
+/// (read back with createHistoryStream from the JS server).
+#[test]
+fn the_js_peer_replicates_from_ssb_serve_store_over_ebt() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("serve-ebt");
+    let (server_secret, _) = secret(&dir, "server.secret", SERVE_SEED);
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let feeds: Vec<(String, Vec<String>)> = [0x61, 0x62]
+        .iter()
+        .map(|s| js_feed_of(&dir, *s, 300))
+        .collect();
+    let src = dir.join("src");
+    let src = src.to_str().expect("UTF-8");
+    for (f, _) in &feeds {
+        let r = ssb(&["import", "--store", src, f]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+    }
+    let ours = Server::ours_store(&dir, &server_secret, src);
+    let authors: Vec<String> = feeds.iter().map(|(_, l)| author_of(&l[0])).collect();
+    let mut cmd = Command::new("node");
+    cmd.current_dir(js_dir()).args([
+        "peer/server.js",
+        "--seed",
+        &"06".repeat(32),
+        "--max-seconds",
+        "120",
+        "--ebt",
+        "--connect",
+        &ours.address,
+    ]);
+    for a in &authors {
+        cmd.args(["--replicate", a, "--want", &format!("{a}:300")]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join("js.err")).expect("js.err"))
+        .spawn()
+        .expect("node starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let start = Instant::now();
+    let mut address = None;
+    let mut have = Vec::new();
+    while have.len() < authors.len() {
+        let left = RUN_LIMIT.saturating_sub(start.elapsed());
+        let line = rx.recv_timeout(left).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!(
+                "the JS peer did not report both feeds; got {have:?}\njs:\n{}\nours:\n{}",
+                std::fs::read_to_string(dir.join("js.err")).unwrap_or_default(),
+                ours.log()
+            )
+        });
+        let v: serde_json::Value = serde_json::from_str(&line).expect("JSON line");
+        if let Some(a) = v["address"].as_str() {
+            address = Some(a.to_owned());
+        } else {
+            assert_eq!(v["sequence"], 300, "{line}");
+            have.push(v["have"].as_str().expect("have").to_owned());
+        }
+    }
+    have.sort();
+    let mut want = authors.clone();
+    want.sort();
+    assert_eq!(have, want);
+    let address = address.expect("the JS server's address");
+    for ((_, lines), a) in feeds.iter().zip(&authors) {
+        let args = format!("{{\"id\":\"{a}\",\"keys\":false}}");
+        let r = ssb(&[
+            "call",
+            &address,
+            "createHistoryStream",
+            &args,
+            "--source",
+            "--secret",
+            &our_secret,
+        ]);
+        assert_eq!(r.code(), Some(0), "{r:?}");
+        assert_eq!(r.lines(), lines_of(lines, 0, lines.len()), "{a}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    ours.terminate();
 }
