@@ -66,10 +66,8 @@ pub(crate) mod imp {
     pub(crate) struct Key(std::sync::Arc<Ed25519VerifyingKey>);
 
     /// Decodes a key that passed the libsodium prechecks; `None` if it is not a point.
+    /// Callers check [`available`] first (`PublicKey::prepare_with` does).
     pub(crate) fn key(bytes: &[u8; 32]) -> Option<Key> {
-        if !available() {
-            return None;
-        }
         Ed25519VerifyingKey::from_bytes(bytes)
             .ok()
             .map(|k| Key(std::sync::Arc::new(k)))
