@@ -28,7 +28,7 @@ use ssb_muxrpc::{
 /// fails with [`NetError::Io`].
 pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bytes read from the socket at a time (and the most input held back by flow control).
-pub(crate) const READ_BUF: usize = 16 * 1024;
+pub(crate) const READ_BUF: usize = 64 * 1024;
 /// The transmit buffer: one box-stream frame with its header, or any handshake message.
 pub(crate) const TRANSMIT_BUF: usize = 4096 + 34;
 /// The longest [`Client`] waits for one read before it checks its deadline again.

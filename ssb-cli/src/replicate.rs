@@ -19,27 +19,37 @@
 //! sequence, error code; the feed is blocked from that peer, the others keep replicating);
 //! 2 usage, store, connection or timeout errors.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, SyncSender};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ssb_crypto::{FeedId, NetShs, NetworkKey};
-use ssb_feed::{FeedError, HmacKey, Message, SignCap, Validator};
+use ssb_feed::{FeedError, HmacKey, Item, Message, SignCap, Validator, validate_feeds};
 use ssb_muxrpc::{Body, CallError, CallType, Event as Rpc, RequestId, StreamItem};
 use ssb_replication::{
-    Config, Engine, Incoming, NotReceiving, PeerClock, Receiving, Role, Transmit, classify, legacy,
+    Config, Engine, Incoming, NotReceiving, PeerClock, Receiving, Role, Transmit, Validate,
+    classify, legacy,
 };
 
 use crate::error::CliError;
 use crate::net::{Client, NetError, Next};
-use crate::store::{FeedStore, NewMessage};
+use crate::store::{FeedStore, NewMessage, Prepared, StoredMessage, Writer};
+use rayon::iter::{IntoParallelIterator as _, ParallelIterator as _};
 
 /// The default `--timeout` in seconds: the whole run, connecting to goodbye.
 pub(crate) const DEFAULT_TIMEOUT_SECS: &str = "600";
 /// Received messages stored in one transaction (at most; fewer when the peer pauses).
-pub(crate) const BATCH: usize = 1000;
+pub(crate) const BATCH: usize = 4000;
+/// Received EBT messages validated at once once this many wait (fewer when input pauses):
+/// enough for both cores to verify signatures in parallel.
+const VALIDATE_BATCH: usize = 256;
+/// History-stream items validated at once (at most).
+const LEGACY_RUN: usize = 256;
 /// The longest one wait for input lasts before the engine's timer runs again.
 const STEP: Duration = Duration::from_millis(100);
 /// The longest the goodbye may take once replication is done.
@@ -98,23 +108,49 @@ fn net_error(e: &NetError) -> CliError {
     CliError::input(e.to_string())
 }
 
-/// The store, the validator resumed from it, and the validated messages not stored yet.
-struct Sink {
-    store: FeedStore,
-    validator: Validator,
-    /// Validated messages with their bytes and receive time, stored at the next flush.
-    batch: Vec<(Message, Vec<u8>, f64)>,
-    /// Invalid messages: `feed sequence N: code (error)`.
-    failures: Vec<String>,
-    /// Messages stored in this run.
-    stored: u64,
-    /// The last receive time given (kept increasing).
-    last_received: f64,
+/// What the validation thread is asked to do.
+enum Job {
+    /// Validate these messages (feed, sequence, bytes as received), in order, as successive
+    /// appends would; answered with one [`Taken`] each.
+    Validate(Vec<(FeedId, u64, Vec<u8>)>),
+    /// Store everything validated so far and wait for it; answered with the count stored.
+    Sync,
 }
 
-/// What [`Sink::take`] did with a message.
+/// The validation thread's answers, in the order of the jobs.
+enum Answer {
+    /// The verdicts of a `Validate` job, and a line per invalid message.
+    Verdicts(Vec<Taken>, Vec<String>),
+    /// `Sync` is done: messages stored in this run.
+    Synced(u64),
+}
+
+/// Validation and storing, off the network thread: received messages are validated in
+/// batches on a thread of their own (its signatures checked in parallel by
+/// `ssb_feed::validate_feeds`, the verdicts the sequential ones) and handed to the store's
+/// [`Writer`] in transactions of at most [`BATCH`]; meanwhile the network thread goes on
+/// reading. At most [`JOBS_IN_FLIGHT`] batches are out at once.
+struct Sink {
+    /// The store (read here; written by the validation thread's writer).
+    store: Arc<FeedStore>,
+    /// Our latest sequence of each feed, counting messages validated and not stored yet.
+    latest: HashMap<FeedId, u64>,
+    jobs: Option<SyncSender<Job>>,
+    answers: Receiver<Result<Answer, String>>,
+    thread: Option<JoinHandle<()>>,
+    /// The engine's messages of each `Validate` job not answered yet.
+    in_flight: VecDeque<Vec<Validate<String>>>,
+    /// Invalid messages: `feed sequence N: code (error)`.
+    failures: Vec<String>,
+}
+
+/// Validation batches handed to the validation thread and not answered yet (at most).
+const JOBS_IN_FLIGHT: usize = 4;
+
+/// What the validation thread did with a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Taken {
-    /// Valid: stored at the next flush.
+    /// Valid: stored with its batch.
     Valid,
     /// Refused with a fatal error (fork, bad signature, …): the peer sent an invalid message.
     Invalid,
@@ -122,91 +158,343 @@ enum Taken {
     Ignored,
 }
 
-impl Sink {
-    fn new(store: FeedStore, cap: SignCap, feeds: &[FeedId]) -> Result<Self, CliError> {
-        let mut validator = Validator::new(cap);
-        for f in feeds {
-            if let Some(state) = store
-                .latest(f)
-                .map_err(|e| CliError::input(e.to_string()))?
-            {
-                validator.set_state(*f, state);
-            }
-        }
-        Ok(Self {
-            store,
-            validator,
-            batch: Vec::new(),
-            failures: Vec::new(),
-            stored: 0,
-            last_received: 0.0,
-        })
-    }
+fn store_error(e: &crate::store::StoreError) -> CliError {
+    CliError::input(e.to_string())
+}
 
-    /// Our latest sequence of `feed`, counting messages not stored yet.
-    fn latest(&self, feed: &FeedId) -> u64 {
-        self.validator
-            .state(feed)
-            .and_then(|s| u64::try_from(s.sequence).ok())
-            .unwrap_or(0)
-    }
-
-    /// Validates `text`, a message `feed` should have, as the next one of its author.
-    fn take(&mut self, feed: &FeedId, sequence: u64, text: &[u8]) -> Result<Taken, CliError> {
-        let value = match ssb_legacy_json::parse(text) {
-            Ok(v) => v,
-            Err(e) => {
-                self.failures
-                    .push(format!("{feed} sequence {sequence}: invalid_json ({e})"));
-                return Ok(Taken::Invalid);
+/// The validation thread: owns the validator (resumed from the store) and the writer.
+fn validation_thread(
+    mut validator: Validator,
+    mut writer: Writer,
+    jobs: Receiver<Job>,
+    answers: Sender<Result<Answer, String>>,
+) {
+    let mut batch: Vec<Prepared> = Vec::new();
+    let mut last_received = 0.0_f64;
+    for job in jobs {
+        let answer = match job {
+            Job::Validate(msgs) => {
+                let (taken, failures, valid) =
+                    validate_run(&mut validator, &mut last_received, msgs);
+                // The records are made in parallel too (`JSON.stringify` of each value).
+                let prepared = valid
+                    .into_par_iter()
+                    .map(|(message, bytes, received)| {
+                        Prepared::new(&NewMessage {
+                            message: &message,
+                            bytes: &bytes,
+                            received,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>();
+                let prepared = match prepared {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = answers.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                batch.extend(prepared);
+                if batch.len() >= BATCH {
+                    writer
+                        .submit(std::mem::take(&mut batch))
+                        .map(|()| Answer::Verdicts(taken, failures))
+                } else {
+                    Ok(Answer::Verdicts(taken, failures))
+                }
             }
+            Job::Sync => writer.sync(std::mem::take(&mut batch)).map(Answer::Synced),
         };
-        match self.validator.append_value(value) {
-            Ok(m) if m.author() != *feed => {
-                self.failures.push(format!(
+        let failed = answer.is_err();
+        if answers.send(answer.map_err(|e| e.to_string())).is_err() || failed {
+            return;
+        }
+    }
+    // The network thread is gone: what was validated is still stored.
+    let _ = writer.sync(batch);
+}
+
+/// A valid message, its bytes as received and its receive time.
+type Valid = (Message, Vec<u8>, f64);
+
+/// Validates `msgs` in order: the verdicts, a line per invalid message, the valid ones.
+fn validate_run(
+    validator: &mut Validator,
+    last_received: &mut f64,
+    msgs: Vec<(FeedId, u64, Vec<u8>)>,
+) -> (Vec<Taken>, Vec<String>, Vec<Valid>) {
+    let mut valid = Vec::with_capacity(msgs.len());
+    // Each author's messages side by side (in their order): an author's state depends on
+    // its own messages only, so the verdicts are those of the input order, and a run of one
+    // author decodes its key once.
+    let mut order: Vec<usize> = (0..msgs.len()).collect();
+    order.sort_by_key(|&i| msgs.get(i).map(|m| m.0.to_bytes()));
+    let items = order
+        .iter()
+        .filter_map(|&i| msgs.get(i))
+        .map(|(_, _, text)| Item::Bytes(text.clone()))
+        .collect();
+    let mut results: Vec<Option<Result<Message, FeedError>>> =
+        std::iter::repeat_with(|| None).take(msgs.len()).collect();
+    for (i, r) in order
+        .into_iter()
+        .zip(validate_feeds(validator, items, false))
+    {
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+    let results = results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(FeedError::NotAnObject)));
+    let mut taken = Vec::with_capacity(results.len());
+    let mut failures = Vec::new();
+    for (r, (feed, sequence, text)) in results.zip(msgs) {
+        taken.push(match r {
+            Ok(m) if m.author() != feed => {
+                failures.push(format!(
                     "{feed} sequence {sequence}: wrong_author (a message of {})",
                     m.author()
                 ));
-                Ok(Taken::Invalid)
+                Taken::Invalid
             }
             Ok(m) => {
-                let received = (now_ms() as f64).max(self.last_received + 1.0);
-                self.last_received = received;
-                self.batch.push((m, text.to_vec(), received));
-                if self.batch.len() >= BATCH {
-                    self.flush()?;
-                }
-                Ok(Taken::Valid)
+                let received = (now_ms() as f64).max(*last_received + 1.0);
+                *last_received = received;
+                valid.push((m, text, received));
+                Taken::Valid
             }
             Err(e) if e.is_fatal() || matches!(e, FeedError::Json(_)) => {
-                self.failures
-                    .push(format!("{feed} sequence {sequence}: {} ({e})", e.code()));
-                Ok(Taken::Invalid)
+                let code = if matches!(e, FeedError::Json(_)) {
+                    "invalid_json"
+                } else {
+                    e.code()
+                };
+                failures.push(format!("{feed} sequence {sequence}: {code} ({e})"));
+                Taken::Invalid
             }
-            Err(_) => Ok(Taken::Ignored),
+            Err(_) => Taken::Ignored,
+        });
+    }
+    (taken, failures, valid)
+}
+
+impl Sink {
+    fn new(store: FeedStore, cap: SignCap, feeds: &[FeedId]) -> Result<Self, CliError> {
+        let mut validator = Validator::new(cap);
+        let mut latest = HashMap::new();
+        for f in feeds {
+            if let Some(state) = store.latest(f).map_err(|e| store_error(&e))? {
+                latest.insert(*f, u64::try_from(state.sequence).unwrap_or(0));
+                validator.set_state(*f, state);
+            }
+        }
+        let store = Arc::new(store);
+        let writer = Writer::spawn(Arc::clone(&store)).map_err(|e| store_error(&e))?;
+        let (jobs, job_rx) = std::sync::mpsc::sync_channel(JOBS_IN_FLIGHT);
+        let (answer_tx, answers) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("validation".into())
+            .spawn(move || validation_thread(validator, writer, job_rx, answer_tx))
+            .map_err(|e| CliError::input(format!("cannot start the validation thread: {e}")))?;
+        Ok(Self {
+            store,
+            latest,
+            jobs: Some(jobs),
+            answers,
+            thread: Some(thread),
+            in_flight: VecDeque::new(),
+            failures: Vec::new(),
+        })
+    }
+
+    /// Our latest sequence of `feed`, counting messages validated and not stored yet.
+    fn latest(&self, feed: &FeedId) -> u64 {
+        self.latest.get(feed).copied().unwrap_or(0)
+    }
+
+    fn send(&mut self, job: Job) -> Result<(), CliError> {
+        let sent = self.jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The thread stopped after a failure: its last answer says which.
+        self.jobs = None;
+        let why = self
+            .answers
+            .try_iter()
+            .find_map(Result::err)
+            .unwrap_or_else(|| "the validation thread stopped".to_owned());
+        Err(CliError::input(why))
+    }
+
+    fn recv(&mut self, wait: Option<Duration>) -> Result<Option<Answer>, CliError> {
+        let r = match wait {
+            None => self.answers.recv().map_err(|_| true),
+            Some(d) => self
+                .answers
+                .recv_timeout(d)
+                .map_err(|e| matches!(e, std::sync::mpsc::RecvTimeoutError::Disconnected)),
+        };
+        match r {
+            Ok(Ok(a)) => Ok(Some(a)),
+            Ok(Err(why)) => Err(CliError::input(why)),
+            Err(false) => Ok(None),
+            Err(true) => Err(CliError::input("the validation thread stopped")),
         }
     }
 
-    /// Stores the validated messages (one transaction).
-    fn flush(&mut self) -> Result<(), CliError> {
-        if self.batch.is_empty() {
+    /// Whether another batch may be handed over now.
+    fn has_room(&self) -> bool {
+        self.in_flight.len() < JOBS_IN_FLIGHT
+    }
+
+    /// Whether batches are out.
+    fn busy(&self) -> bool {
+        !self.in_flight.is_empty()
+    }
+
+    /// Hands the engine's messages over for validation (those of feeds not asked for are
+    /// left out: nothing is done with them).
+    fn validate(
+        &mut self,
+        msgs: Vec<Validate<String>>,
+        by_name: &BTreeMap<&str, FeedId>,
+    ) -> Result<(), CliError> {
+        let (msgs, job): (Vec<_>, Vec<_>) = msgs
+            .into_iter()
+            .filter_map(|v| {
+                let feed = *by_name.get(&*v.author)?;
+                let job = (feed, v.sequence, v.msg.as_bytes().to_vec());
+                Some((v, job))
+            })
+            .unzip();
+        if msgs.is_empty() {
             return Ok(());
         }
-        let batch: Vec<NewMessage<'_>> = self
-            .batch
-            .iter()
-            .map(|(m, b, r)| NewMessage {
-                message: m,
-                bytes: b,
-                received: *r,
-            })
-            .collect();
-        self.store
-            .append(&batch)
-            .map_err(|e| CliError::input(e.to_string()))?;
-        self.stored += batch.len() as u64;
-        self.batch.clear();
+        self.send(Job::Validate(job))?;
+        self.in_flight.push_back(msgs);
         Ok(())
+    }
+
+    /// Applies the verdicts that came back (waiting up to `wait` for the first, `None`:
+    /// for all); true if any came.
+    fn collect(
+        &mut self,
+        engine: &mut Engine<String>,
+        by_name: &BTreeMap<&str, FeedId>,
+        wait: Option<Duration>,
+    ) -> Result<bool, CliError> {
+        let mut any = false;
+        let mut wait = wait;
+        while !self.in_flight.is_empty() {
+            let Some(answer) = self.recv(wait)? else {
+                break;
+            };
+            if let Some(w) = &mut wait {
+                *w = Duration::ZERO;
+            }
+            let Answer::Verdicts(taken, failures) = answer else {
+                return Err(CliError::input(
+                    "the validation thread answered out of turn",
+                ));
+            };
+            let msgs = self.in_flight.pop_front().unwrap_or_default();
+            self.failures.extend(failures);
+            for (v, t) in msgs.into_iter().zip(taken) {
+                match t {
+                    Taken::Valid => {
+                        if let Some(feed) = by_name.get(&*v.author) {
+                            self.latest.insert(*feed, v.sequence);
+                        }
+                        engine.on_append(&v.author, v.sequence, v.msg);
+                    }
+                    Taken::Invalid => engine.on_invalid(&v.peer, &v.author),
+                    Taken::Ignored => {}
+                }
+            }
+            any = true;
+        }
+        Ok(any)
+    }
+
+    /// Validates `msgs` (each a message the feed named should have, as received) and
+    /// waits for the verdicts (the history-stream path, with no engine).
+    fn validate_now(&mut self, msgs: Vec<(FeedId, u64, Vec<u8>)>) -> Result<Vec<Taken>, CliError> {
+        if msgs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let feeds: Vec<(FeedId, u64)> = msgs.iter().map(|(f, q, _)| (*f, *q)).collect();
+        self.send(Job::Validate(msgs))?;
+        let Some(Answer::Verdicts(taken, failures)) = self.recv(None)? else {
+            return Err(CliError::input(
+                "the validation thread answered out of turn",
+            ));
+        };
+        self.failures.extend(failures);
+        for ((f, q), t) in feeds.iter().zip(&taken) {
+            if *t == Taken::Valid {
+                self.latest.insert(*f, *q);
+            }
+        }
+        Ok(taken)
+    }
+
+    /// Stores everything validated so far and waits for it; the messages stored in this
+    /// run. Batches still out are waited for (their verdicts reach no engine: call
+    /// [`collect`](Self::collect) first where one runs).
+    fn sync(&mut self) -> Result<u64, CliError> {
+        while let Some(msgs) = self.in_flight.pop_front() {
+            let Some(Answer::Verdicts(taken, failures)) = self.recv(None)? else {
+                return Err(CliError::input(
+                    "the validation thread answered out of turn",
+                ));
+            };
+            self.failures.extend(failures);
+            for (v, t) in msgs.iter().zip(taken) {
+                if let (Taken::Valid, Ok(feed)) = (t, v.author.parse::<FeedId>()) {
+                    self.latest.insert(feed, v.sequence);
+                }
+            }
+        }
+        self.send(Job::Sync)?;
+        match self.recv(None)? {
+            Some(Answer::Synced(n)) => Ok(n),
+            _ => Err(CliError::input(
+                "the validation thread answered out of turn",
+            )),
+        }
+    }
+
+    /// Stored message `sequence` of `feed`; when it is one validated but not stored yet,
+    /// first waits for the batches out and the store.
+    fn get(
+        &mut self,
+        engine: &mut Engine<String>,
+        by_name: &BTreeMap<&str, FeedId>,
+        feed: &FeedId,
+        sequence: u64,
+    ) -> Result<Option<StoredMessage>, CliError> {
+        let m = self
+            .store
+            .get(feed, sequence)
+            .map_err(|e| store_error(&e))?;
+        if m.is_some() || sequence > self.latest(feed) {
+            return Ok(m);
+        }
+        self.collect(engine, by_name, None)?;
+        self.sync()?;
+        self.store.get(feed, sequence).map_err(|e| store_error(&e))
+    }
+}
+
+impl Drop for Sink {
+    /// Lets the validation thread store what it validated.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -241,7 +529,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
         }
     };
     // What was validated is kept, whatever happened after.
-    sink.flush()?;
+    let stored = sink.sync()?;
     outcome?;
     let _ = client.close(Instant::now() + CLOSE_TIMEOUT);
 
@@ -254,7 +542,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::input(format!("stdout: {e}")))?;
     if sink.failures.is_empty() {
         if progress {
-            eprintln!("ssb replicate: {} messages stored", sink.stored);
+            eprintln!("ssb replicate: {stored} messages stored");
         }
         Ok(ExitCode::SUCCESS)
     } else {
@@ -324,12 +612,17 @@ fn ebt(
         .map_err(|e| net_error(&e))?;
     let mut got_notes = false;
     let mut last_report = Instant::now();
+    // Whether the last step found no input waiting: then what was received is validated
+    // even if fewer than VALIDATE_BATCH wait.
+    let mut paused = true;
     loop {
         let now = now_ms();
         engine.tick(now);
-        drain(client, &mut engine, sink, &peer, &by_name, id)?;
-        if got_notes && finished(&engine, &names, now) {
-            sink.flush()?;
+        sink.collect(&mut engine, &by_name, Some(Duration::ZERO))?;
+        let validate =
+            sink.has_room() && (paused || engine.pending_validations() >= VALIDATE_BATCH);
+        drain(client, &mut engine, sink, &peer, &by_name, id, validate)?;
+        if got_notes && !sink.busy() && finished(&engine, &names, now) {
             if let Ok(e) = client.endpoint() {
                 let _ = e.end(id);
             }
@@ -344,8 +637,21 @@ fn ebt(
         if left.is_zero() {
             return Err(CliError::input("timed out replicating"));
         }
-        match client.step(left.min(STEP)).map_err(|e| net_error(&e))? {
-            Next::Idle => sink.flush()?,
+        // Messages waiting for validation: only look for more input, do not wait for it.
+        let wait = if engine.pending_validations() > 0 || sink.busy() {
+            Duration::ZERO
+        } else {
+            left.min(STEP)
+        };
+        paused = false;
+        match client.step(wait).map_err(|e| net_error(&e))? {
+            Next::Idle => {
+                paused = true;
+                // Nothing to read: wait for the validation thread instead.
+                if sink.busy() && !sink.has_room() || engine.pending_validations() == 0 {
+                    sink.collect(&mut engine, &by_name, Some(STEP))?;
+                }
+            }
             Next::Ended => return Err(CliError::input("the peer closed the connection")),
             Next::Event(ssb_connection::Event::Rpc(Rpc::Readable(r))) if r == id => {}
             Next::Event(_) => continue,
@@ -354,7 +660,10 @@ fn ebt(
         // so that nothing is dropped).
         loop {
             if engine.validation_queue_full() {
-                drain(client, &mut engine, sink, &peer, &by_name, id)?;
+                if !sink.has_room() {
+                    sink.collect(&mut engine, &by_name, None)?;
+                }
+                drain(client, &mut engine, sink, &peer, &by_name, id, true)?;
             }
             let Some(item) = client.endpoint().ok().and_then(|e| e.read(id)) else {
                 break;
@@ -375,7 +684,9 @@ fn ebt(
                                 .map_err(|e| CliError::input(e.to_string()))?;
                         }
                         Ok(Incoming::Message { author, sequence }) => {
-                            let text = String::from_utf8_lossy(&text).into_owned();
+                            let text = String::from_utf8(text).unwrap_or_else(|e| {
+                                String::from_utf8_lossy(e.as_bytes()).into_owned()
+                            });
                             engine
                                 .handle_message(&peer, author, sequence, text, now)
                                 .map_err(|e| CliError::input(e.to_string()))?;
@@ -385,6 +696,7 @@ fn ebt(
                     }
                 }
                 StreamItem::End(Ok(())) => {
+                    sink.collect(&mut engine, &by_name, None)?;
                     return if got_notes && finished(&engine, &names, now) {
                         Ok(Ebt::Done)
                     } else {
@@ -416,6 +728,7 @@ fn drain(
     peer: &str,
     by_name: &BTreeMap<&str, FeedId>,
     id: RequestId,
+    validate: bool,
 ) -> Result<(), CliError> {
     loop {
         let mut busy = false;
@@ -424,25 +737,18 @@ fn drain(
             let (Some(seq), Some(feed)) = (read.sequence_u64(), by_name.get(&*read.feed)) else {
                 continue;
             };
-            if let Some(m) = sink
-                .store
-                .get(feed, seq)
-                .map_err(|e| CliError::input(e.to_string()))?
-            {
+            if let Some(m) = sink.get(engine, by_name, feed, seq)? {
                 engine.on_read(&read.feed, seq, m.value_json());
             }
         }
-        if let Some(v) = engine.poll_validate() {
-            busy = true;
-            if let Some(feed) = by_name.get(&*v.author) {
-                match sink.take(feed, v.sequence, v.msg.as_bytes())? {
-                    Taken::Valid => {
-                        engine.on_append(&v.author, v.sequence, v.msg);
-                    }
-                    Taken::Invalid => engine.on_invalid(&v.peer, &v.author),
-                    Taken::Ignored => {}
-                }
+        // Every message waiting goes to the validation thread as one batch.
+        if validate && sink.has_room() && engine.pending_validations() > 0 {
+            let mut pending = Vec::with_capacity(engine.pending_validations());
+            while let Some(v) = engine.poll_validate() {
+                pending.push(v);
             }
+            busy = true;
+            sink.validate(pending, by_name)?;
         }
         while let Some(out) = engine.poll_transmit(peer) {
             busy = true;
@@ -492,29 +798,36 @@ fn legacy_pull(
         let id = client
             .open(CallType::Source, &legacy::HISTORY_STREAM_METHOD, vec![args])
             .map_err(|e| net_error(&e))?;
-        let mut expect = from;
-        loop {
+        let mut run: Vec<Vec<u8>> = Vec::new();
+        let mut ended = false;
+        while !ended {
+            // Take what arrived, up to a batch, then validate it at once.
             match client.next_item(id, deadline).map_err(|e| net_error(&e))? {
-                StreamItem::Data(body) => {
-                    match sink.take(feed, expect, &body_bytes(body))? {
-                        Taken::Valid => expect = expect.saturating_add(1),
-                        Taken::Invalid => {
-                            // The rest of this feed from this peer is not taken.
-                            let _ = client.endpoint().map(|e| e.abandon(id));
-                            break;
-                        }
-                        Taken::Ignored => {}
-                    }
-                }
-                StreamItem::End(Ok(())) => break,
+                StreamItem::Data(body) => run.push(body_bytes(body)),
+                StreamItem::End(Ok(())) => ended = true,
                 StreamItem::End(Err(e)) => {
                     return Err(CliError::input(format!(
                         "createHistoryStream of {feed}: {e}"
                     )));
                 }
             }
+            let buffered = client.endpoint().map_or(0, |e| e.queued_items(id));
+            if !ended && run.len() < LEGACY_RUN && buffered > 0 {
+                continue;
+            }
+            let first = sink.latest(feed).saturating_add(1);
+            let msgs: Vec<(FeedId, u64, Vec<u8>)> = std::mem::take(&mut run)
+                .into_iter()
+                .zip(first..)
+                .map(|(t, q)| (*feed, q, t))
+                .collect();
+            let verdicts = sink.validate_now(msgs)?;
+            if verdicts.contains(&Taken::Invalid) {
+                // The rest of this feed from this peer is not taken.
+                let _ = client.endpoint().map(|e| e.abandon(id));
+                break;
+            }
         }
-        sink.flush()?;
         if progress {
             eprintln!("ssb replicate: {feed}: {}", sink.latest(feed));
         }

@@ -45,7 +45,11 @@
 //! writes: the other gets [`StoreError::InUse`]. Write commits use redb's quick repair, so a
 //! store left by a crashed writer opens at once (read-only opens repair it first).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::thread::JoinHandle;
 
 use redb::{
     Database, ReadOnlyDatabase, ReadOnlyTable, ReadableDatabase, ReadableTable,
@@ -144,6 +148,9 @@ pub(crate) enum StoreError {
     /// The value bytes are longer than [`MAX_VALUE_BYTES`].
     #[error("the value of {0} is longer than {MAX_VALUE_BYTES} bytes")]
     TooLarge(MsgId),
+    /// The [`Writer`]'s thread could not be started, or it stopped.
+    #[error("the store's writer thread: {0}")]
+    Writer(String),
 }
 
 /// A message to append: validated by `ssb-feed`, with the bytes of its value as received.
@@ -154,6 +161,135 @@ pub(crate) struct NewMessage<'a> {
     pub(crate) bytes: &'a [u8],
     /// When it was received (ms since the epoch): the `timestamp` of its KVT.
     pub(crate) received: f64,
+}
+
+/// Batches handed to a [`Writer`] that may wait while it commits one: memory stays within
+/// `(WRITER_QUEUE + 1)` batches.
+pub(crate) const WRITER_QUEUE: usize = 1;
+
+/// Appends batches on a thread of its own, so that the caller validates the next batch
+/// while a transaction commits. Batches are appended in the order given, each in one
+/// transaction ([`FeedStore::append`]); after the first failure nothing more is written and
+/// every later call returns that failure.
+pub(crate) struct Writer {
+    tx: Option<SyncSender<Vec<Prepared>>>,
+    done: Receiver<Result<u64, StoreError>>,
+    thread: Option<JoinHandle<()>>,
+    /// Batches handed over and not yet reported.
+    in_flight: usize,
+    /// Messages stored (reported) so far.
+    stored: u64,
+    /// The failure that stopped it, once reported (as text: the error was taken).
+    failed: Option<String>,
+}
+
+impl Writer {
+    /// Starts the writer thread for `store`.
+    pub(crate) fn spawn(store: Arc<FeedStore>) -> Result<Self, StoreError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(WRITER_QUEUE);
+        let (done_tx, done) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("store writer".into())
+            .spawn(move || {
+                for batch in rx {
+                    let r = store.append_prepared(&batch).map(|()| batch.len() as u64);
+                    let failed = r.is_err();
+                    if done_tx.send(r).is_err() || failed {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| StoreError::Writer(e.to_string()))?;
+        Ok(Self {
+            tx: Some(tx),
+            done,
+            thread: Some(thread),
+            in_flight: 0,
+            stored: 0,
+            failed: None,
+        })
+    }
+
+    fn take_report(&mut self, r: Result<Result<u64, StoreError>, ()>) -> Result<(), StoreError> {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        match r {
+            Ok(Ok(n)) => {
+                self.stored += n;
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                self.failed = Some(e.to_string());
+                self.tx = None;
+                Err(e)
+            }
+            Err(()) => Err(self.stopped()),
+        }
+    }
+
+    fn stopped(&mut self) -> StoreError {
+        let why = self
+            .failed
+            .get_or_insert_with(|| "it stopped".to_owned())
+            .clone();
+        self.tx = None;
+        StoreError::Writer(why)
+    }
+
+    /// Takes the reports of finished batches without waiting.
+    fn collect(&mut self) -> Result<(), StoreError> {
+        while self.in_flight > 0 {
+            match self.done.try_recv() {
+                Ok(r) => self.take_report(Ok(r))?,
+                Err(TryRecvError::Empty) => return Ok(()),
+                Err(TryRecvError::Disconnected) => return self.take_report(Err(())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands `batch` over (waiting while [`WRITER_QUEUE`] batches already wait).
+    pub(crate) fn submit(&mut self, batch: Vec<Prepared>) -> Result<(), StoreError> {
+        self.collect()?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let Some(tx) = &self.tx else {
+            return Err(self.stopped());
+        };
+        if tx.send(batch).is_err() {
+            // The thread stopped: its report says why.
+            let r = self.done.recv().map_err(|_| ());
+            self.in_flight += 1;
+            self.take_report(r)?;
+            return Err(self.stopped());
+        }
+        self.in_flight += 1;
+        Ok(())
+    }
+
+    /// Hands `batch` over and waits until it and every batch before it is stored; the
+    /// count stored so far.
+    pub(crate) fn sync(&mut self, batch: Vec<Prepared>) -> Result<u64, StoreError> {
+        self.submit(batch)?;
+        while self.in_flight > 0 {
+            let r = self.done.recv().map_err(|_| ());
+            self.take_report(r)?;
+        }
+        if let Some(why) = &self.failed {
+            return Err(StoreError::Writer(why.clone()));
+        }
+        Ok(self.stored)
+    }
+}
+
+impl Drop for Writer {
+    /// Lets the thread finish what it was handed (a batch is never cut short).
+    fn drop(&mut self) {
+        self.tx = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// One stored message.
@@ -559,6 +695,16 @@ impl FeedStore {
     /// store checks that its sequence is the latest plus one (1 for a new feed) and that
     /// its bytes parse to it.
     pub(crate) fn append(&self, batch: &[NewMessage<'_>]) -> Result<(), StoreError> {
+        let prepared = batch
+            .iter()
+            .map(Prepared::new)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.append_prepared(&prepared)
+    }
+
+    /// [`append`](Self::append) of messages whose records were made beforehand (on any
+    /// thread: [`Prepared::new`] needs no store).
+    pub(crate) fn append_prepared(&self, batch: &[Prepared]) -> Result<(), StoreError> {
         let Db::Write(db) = &self.db else {
             return Err(self.err(redb::Error::Io(std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
@@ -575,51 +721,88 @@ impl FeedStore {
             let mut messages = txn.open_table(MESSAGES).map_err(|e| self.err(e))?;
             let mut ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
             let mut feeds = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+            // Each feed's latest state, read once per batch and written once at its end.
+            let mut latest: HashMap<[u8; 32], (Option<FeedState>, bool)> = HashMap::new();
             for m in batch {
-                let msg = m.message;
-                let author = msg.author();
-                let id = msg.id();
-                let latest = match feeds.get(&author.to_bytes()).map_err(|e| self.err(e))? {
-                    Some(g) => Some(
-                        decode_state(g.value())
-                            .ok_or_else(|| self.corrupt(format!("feed entry of {author}")))?,
-                    ),
-                    None => None,
+                let author = m.author;
+                let author_key = author.to_bytes();
+                let entry = match latest.entry(author_key) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        let stored =
+                            match feeds.get(&author_key).map_err(|e| self.err(e))? {
+                                Some(g) => Some(decode_state(g.value()).ok_or_else(|| {
+                                    self.corrupt(format!("feed entry of {author}"))
+                                })?),
+                                None => None,
+                            };
+                        e.insert((stored, false))
+                    }
                 };
                 // `previous` is ssb-feed's to check against the stored state (with JS's
                 // loose comparison, which lets an array holding the id through); the
                 // store keeps the sequence gapless.
-                let next = latest.map_or(Some(1), |s| s.sequence.checked_add(1));
-                let sequence = u64::try_from(msg.sequence())
+                let next = entry.0.map_or(Some(1), |s| s.sequence.checked_add(1));
+                let sequence = u64::try_from(m.state.sequence)
                     .ok()
-                    .filter(|_| Some(msg.sequence()) == next);
+                    .filter(|_| Some(m.state.sequence) == next);
                 let Some(sequence) = sequence else {
                     return Err(StoreError::NotNext {
                         author,
-                        sequence: msg.sequence(),
-                        latest: latest.map_or(0, |s| u64::try_from(s.sequence).unwrap_or(0)),
+                        sequence: m.state.sequence,
+                        latest: entry
+                            .0
+                            .map_or(0, |s| u64::try_from(s.sequence).unwrap_or(0)),
                     });
                 };
-                if m.bytes.len() > MAX_VALUE_BYTES {
-                    return Err(StoreError::TooLarge(id));
-                }
-                let compact = msg.value().to_compact_string();
-                let canonical = m.bytes == compact.as_bytes();
-                if !canonical && !bytes_match(m.bytes, &compact) {
-                    return Err(StoreError::BytesMismatch(id));
-                }
                 let key = message_key(&author, sequence);
-                let record = encode_record(&id, m.received, canonical, m.bytes);
                 messages
-                    .insert(&key, record.as_slice())
+                    .insert(&key, m.record.as_slice())
                     .map_err(|e| self.err(e))?;
-                ids.insert(&id.to_bytes(), &key).map_err(|e| self.err(e))?;
-                feeds
-                    .insert(&author.to_bytes(), &encode_state(&msg.state()))
+                ids.insert(&m.state.id.to_bytes(), &key)
                     .map_err(|e| self.err(e))?;
+                *entry = (Some(m.state), true);
+            }
+            for (author, (state, changed)) in &latest {
+                if let (Some(state), true) = (state, changed) {
+                    feeds
+                        .insert(author, &encode_state(state))
+                        .map_err(|e| self.err(e))?;
+                }
             }
         }
         txn.commit().map_err(|e| self.err(e))
+    }
+}
+
+/// A message checked and encoded for [`FeedStore::append_prepared`]: its bytes parse to
+/// it, they are within [`MAX_VALUE_BYTES`], and its record is made.
+pub(crate) struct Prepared {
+    author: FeedId,
+    /// The feed's state after it (its id, sequence, timestamp).
+    state: FeedState,
+    record: Vec<u8>,
+}
+
+impl Prepared {
+    /// Checks and encodes `m` (the costly part of an append: `JSON.stringify` of the
+    /// value, to compare with the bytes).
+    pub(crate) fn new(m: &NewMessage<'_>) -> Result<Self, StoreError> {
+        let msg = m.message;
+        let id = msg.id();
+        if m.bytes.len() > MAX_VALUE_BYTES {
+            return Err(StoreError::TooLarge(id));
+        }
+        let compact = msg.value().to_compact_string();
+        let canonical = m.bytes == compact.as_bytes();
+        if !canonical && !bytes_match(m.bytes, &compact) {
+            return Err(StoreError::BytesMismatch(id));
+        }
+        Ok(Self {
+            author: msg.author(),
+            state: msg.state(),
+            record: encode_record(&id, m.received, canonical, m.bytes),
+        })
     }
 }
 
