@@ -1,18 +1,21 @@
 //! `ssb replicate ADDRESS --feed @ID [--feed @ID]... [--store DIR] [--secret FILE]
-//! [--caps B64] [--hmac-key B64] [--legacy] [--timeout SECONDS]`: a one-shot replication
-//! client.
+//! [--caps B64] [--hmac-key B64] [--legacy] [--timeout SECONDS] [--verbose]`: a one-shot
+//! replication client.
 //!
 //! Connects to ADDRESS, replicates the named feeds into the feed store and exits once the
 //! peer has nothing newer. The session is EBT (`ebt.replicate`, a duplex, with
 //! `{version: 3, format: "classic"}`), driven by `ssb-replication`'s engine: its reads are
-//! served from the store, each received message is validated with `ssb-feed` against the
-//! store's latest state of its feed and stored (in transactions of at most [`BATCH`]
-//! messages). If the peer has no EBT (`legacy::ebt_unsupported` recognises its error) or
+//! served from the store; received messages are validated with `ssb-feed` against the
+//! store's latest state of their feed, in batches on a validation thread (signatures on
+//! every core), and stored by a writer thread (transactions of at most [`BATCH`]
+//! messages), while the network thread goes on reading. If the peer has no EBT (`legacy::ebt_unsupported` recognises its error) or
 //! with `--legacy`, each feed is pulled with `createHistoryStream` from the stored sequence
 //! plus one instead.
 //!
 //! EBT has no "done": a feed is finished when we hold the sequence the peer claims for it,
-//! or the peer says it does not replicate it (`-1`), or it sent an invalid message for it.
+//! or the peer says it does not replicate it (`-1`), or it sent an invalid message for it,
+//! or it has not mentioned the feed [`UNANSWERED_GRACE`] after its first notes (a JS peer
+//! answers every feed at once; this is for peers that never do).
 //!
 //! Output: one line `{"feed":"@…","sequence":N}` per `--feed` (N: the latest stored, 0 for
 //! none). Exit status: 0 success; 1 the peer sent an invalid message (named on stderr: feed,
@@ -50,6 +53,10 @@ pub(crate) const BATCH: usize = 4000;
 const VALIDATE_BATCH: usize = 256;
 /// History-stream items validated at once (at most).
 const LEGACY_RUN: usize = 256;
+/// A feed the peer has not mentioned this long after its first notes is finished as one it
+/// does not replicate (a JS peer answers every feed asked for at once: this is for peers
+/// that never answer).
+pub(crate) const UNANSWERED_GRACE: Duration = Duration::from_secs(10);
 /// The longest one wait for input lasts before the engine's timer runs again.
 const STEP: Duration = Duration::from_millis(100);
 /// The longest the goodbye may take once replication is done.
@@ -63,7 +70,7 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// asked with createHistoryStream per feed instead, from the stored sequence plus one.
 ///
 /// A feed is finished when the store holds the sequence the peer claims for it (or the peer
-/// does not replicate it); then {"feed":"@…","sequence":N} is printed for every --feed (N
+/// does not replicate it, or has not mentioned it 10 s after its first notes); then {"feed":"@…","sequence":N} is printed for every --feed (N
 /// the latest stored sequence, 0 for none) and the command exits.
 ///
 /// Exit status: 0 success, 1 the peer sent an invalid message (named on stderr: feed,
@@ -93,6 +100,10 @@ pub(crate) struct Args {
     /// Use createHistoryStream per feed, not EBT
     #[arg(long)]
     legacy: bool,
+    /// Say on stderr how the feeds were replicated (EBT or createHistoryStream) and why a
+    /// feed ended
+    #[arg(long, short)]
+    verbose: bool,
     /// Give up after this many seconds (exit 2; what was stored is kept)
     #[arg(long, value_name = "SECONDS", value_parser = crate::values::seconds, default_value = DEFAULT_TIMEOUT_SECS)]
     timeout: Duration,
@@ -513,14 +524,29 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
         Client::connect(&args.address, &keys, &net, true, deadline).map_err(|e| net_error(&e))?;
     let me = FeedId::from(keys.public()).to_string();
     let progress = std::io::stderr().is_terminal();
+    let verbose = args.verbose;
 
     let outcome = if args.legacy {
+        if verbose {
+            eprintln!("ssb replicate: createHistoryStream (--legacy)");
+        }
         legacy_pull(&mut client, &mut sink, &feeds, deadline, progress)
     } else {
         match ebt(&mut client, &mut sink, &me, &feeds, deadline, progress) {
-            Ok(Ebt::Done) => Ok(()),
+            Ok(Ebt::Done(unanswered)) => {
+                if verbose {
+                    eprintln!("ssb replicate: EBT (ebt.replicate)");
+                    for f in unanswered {
+                        eprintln!(
+                            "ssb replicate: {f}: the peer did not mention it within {} s",
+                            UNANSWERED_GRACE.as_secs()
+                        );
+                    }
+                }
+                Ok(())
+            }
             Ok(Ebt::Unsupported(why)) => {
-                if progress {
+                if progress || verbose {
                     eprintln!("ssb replicate: the peer has no EBT ({why}): createHistoryStream");
                 }
                 legacy_pull(&mut client, &mut sink, &feeds, deadline, progress)
@@ -555,8 +581,8 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
 
 /// How an EBT session ended.
 enum Ebt {
-    /// Every feed is finished.
-    Done,
+    /// Every feed is finished (these ones because the peer never mentioned them).
+    Done(Vec<String>),
     /// The peer has no `ebt.replicate` (its error message).
     Unsupported(String),
 }
@@ -611,6 +637,9 @@ fn ebt(
         })
         .map_err(|e| net_error(&e))?;
     let mut got_notes = false;
+    // When the peer's first notes came: feeds it has not mentioned UNANSWERED_GRACE later
+    // are finished.
+    let mut notes_at: Option<Instant> = None;
     let mut last_report = Instant::now();
     // Whether the last step found no input waiting: then what was received is validated
     // even if fewer than VALIDATE_BATCH wait.
@@ -622,11 +651,12 @@ fn ebt(
         let validate =
             sink.has_room() && (paused || engine.pending_validations() >= VALIDATE_BATCH);
         drain(client, &mut engine, sink, &peer, &by_name, id, validate)?;
-        if got_notes && !sink.busy() && finished(&engine, &names, now) {
+        let grace_over = notes_at.is_some_and(|t| t.elapsed() >= UNANSWERED_GRACE);
+        if got_notes && !sink.busy() && finished(&engine, &names, now, grace_over) {
             if let Ok(e) = client.endpoint() {
                 let _ = e.end(id);
             }
-            return Ok(Ebt::Done);
+            return Ok(Ebt::Done(unanswered(&engine, &names, now)));
         }
         if progress && last_report.elapsed() > Duration::from_secs(1) {
             last_report = Instant::now();
@@ -679,6 +709,7 @@ fn ebt(
                     match classify(&value) {
                         Ok(Incoming::Notes(notes)) => {
                             got_notes = true;
+                            notes_at.get_or_insert_with(Instant::now);
                             engine
                                 .handle_notes(&peer, &notes, now)
                                 .map_err(|e| CliError::input(e.to_string()))?;
@@ -697,8 +728,8 @@ fn ebt(
                 }
                 StreamItem::End(Ok(())) => {
                     sink.collect(&mut engine, &by_name, None)?;
-                    return if got_notes && finished(&engine, &names, now) {
-                        Ok(Ebt::Done)
+                    return if got_notes && finished(&engine, &names, now, true) {
+                        Ok(Ebt::Done(unanswered(&engine, &names, now)))
                     } else {
                         Err(CliError::input("the peer ended the EBT stream"))
                     };
@@ -767,8 +798,9 @@ fn drain(
 }
 
 /// Whether every feed is finished: we hold what the peer claims, or it does not replicate
-/// the feed, or it is blocked from it (an invalid message).
-fn finished(engine: &Engine<String>, names: &[String], now: u64) -> bool {
+/// the feed, or it is blocked from it (an invalid message), or (once `grace_over`) it never
+/// mentioned the feed.
+fn finished(engine: &Engine<String>, names: &[String], now: u64, grace_over: bool) -> bool {
     names.iter().all(|n| {
         let status = engine.feed_status(n, now);
         let ours = status.our_sequence.unwrap_or(0);
@@ -778,10 +810,23 @@ fn finished(engine: &Engine<String>, names: &[String], now: u64) -> bool {
             }
             _ => match p.claimed.as_u64() {
                 Some(c) => c <= ours,
+                None if p.claimed.is_nullish() => grace_over,
                 None => p.claimed.to_number() < 0.0,
             },
         })
     })
+}
+
+/// The feeds the peer never mentioned (no claim).
+fn unanswered(engine: &Engine<String>, names: &[String], now: u64) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| {
+            let status = engine.feed_status(n, now);
+            status.peers.iter().any(|p| p.claimed.is_nullish())
+        })
+        .cloned()
+        .collect()
 }
 
 /// Pulls each feed with `createHistoryStream` from the stored sequence plus one.

@@ -1154,10 +1154,11 @@ fn exported_values(store: &str, feed: &str) -> Vec<String> {
         .collect()
 }
 
-/// Three JS authors × 200 messages, replicated by `ssb replicate` from the JS server (EBT,
-/// fallback to createHistoryStream, or --legacy), twice: the store holds exactly the JS
-/// feeds and the second run is a no-op.
-fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str]) {
+/// Three JS authors × 200 messages, replicated by `ssb replicate --verbose` from the JS
+/// server (EBT, fallback to createHistoryStream, or --legacy), twice: the store holds
+/// exactly the JS feeds, the second run is a no-op, and stderr says `how` (the way the
+/// feeds came) both times.
+fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str], how: &str) {
     if !have_node() {
         return;
     }
@@ -1175,8 +1176,10 @@ fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str]) {
         .iter()
         .map(|a| format!("{{\"feed\":\"{a}\",\"sequence\":200}}"))
         .collect();
+    let mut extra = extra.to_vec();
+    extra.push("--verbose");
     for round in 0..2 {
-        let r = replicate(&server.address, &secret, store, &ids, extra);
+        let r = replicate(&server.address, &secret, store, &ids, &extra);
         assert_eq!(
             r.code(),
             Some(0),
@@ -1184,6 +1187,10 @@ fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str]) {
             server.log()
         );
         assert_eq!(r.lines(), want, "round {round}: {r:?}");
+        assert!(r.stderr.contains(how), "round {round}: not {how:?}: {r:?}");
+        if how.starts_with("ssb replicate: EBT") {
+            assert!(!r.stderr.contains("createHistoryStream"), "{r:?}");
+        }
         for ((_, lines), a) in feeds.iter().zip(&ids) {
             assert_eq!(&exported_values(store, a), lines, "round {round}: {a}");
         }
@@ -1193,17 +1200,32 @@ fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str]) {
 
 #[test]
 fn replicate_gets_the_js_servers_feeds_over_ebt() {
-    replicate_three_js_feeds("replicate-ebt", true, &[]);
+    replicate_three_js_feeds(
+        "replicate-ebt",
+        true,
+        &[],
+        "ssb replicate: EBT (ebt.replicate)",
+    );
 }
 
 #[test]
 fn replicate_falls_back_to_create_history_stream_without_ebt() {
-    replicate_three_js_feeds("replicate-fallback", false, &[]);
+    replicate_three_js_feeds(
+        "replicate-fallback",
+        false,
+        &[],
+        "the peer has no EBT (method:ebt,replicate is not in list of allowed methods): createHistoryStream",
+    );
 }
 
 #[test]
 fn replicate_legacy_against_an_ebt_server() {
-    replicate_three_js_feeds("replicate-legacy", true, &["--legacy"]);
+    replicate_three_js_feeds(
+        "replicate-legacy",
+        true,
+        &["--legacy"],
+        "ssb replicate: createHistoryStream (--legacy)",
+    );
 }
 
 /// `ssb replicate` of a 20 000-message feed from our `ssb serve --store`, killed (SIGKILL)
@@ -1372,6 +1394,52 @@ fn replicate_blocks_a_feed_a_peer_forged_and_takes_the_rest() {
     );
     assert_eq!(exported_values(store, &ga), good);
     assert_eq!(exported_values(store, &ba), bad[..2]);
+}
+
+/// A peer that never mentions a feed we ask for (the forging server, honest here, claims
+/// only its own feed): the feed it claims arrives whole, the other is finished after
+/// `UNANSWERED_GRACE` (10 s) with what we hold (nothing), exit 0, and `--verbose` says why.
+#[test]
+fn replicate_finishes_a_feed_the_peer_never_mentions() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("replicate-unanswered");
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let (_, good) = js_feed_of(&dir, 0x53, 5);
+    let (_, other) = js_feed_of(&dir, 0x54, 1);
+    let (ga, oa) = (author_of(&good[0]), author_of(&other[0]));
+    let address = forging_ebt_server(vec![(ga.clone(), good.clone())]);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let started = Instant::now();
+    let r = replicate(
+        &address,
+        &our_secret,
+        store,
+        &[&ga, &oa],
+        &["--timeout", "60", "--verbose"],
+    );
+    let took = started.elapsed();
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        [
+            format!("{{\"feed\":\"{ga}\",\"sequence\":5}}"),
+            format!("{{\"feed\":\"{oa}\",\"sequence\":0}}"),
+        ],
+        "{r:?}"
+    );
+    assert!(
+        r.stderr
+            .contains(&format!("{oa}: the peer did not mention it within 10 s")),
+        "{r:?}"
+    );
+    assert!(
+        (Duration::from_secs(10)..Duration::from_secs(40)).contains(&took),
+        "took {took:?}"
+    );
+    assert_eq!(exported_values(store, &ga), good);
 }
 
 /// The JS peer (ssb-ebt 9) dials our `ssb serve --store` and replicates two imported feeds
