@@ -33,6 +33,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ssb_crypto::{FeedId, NetShs, NetworkKey};
 use ssb_feed::{FeedError, HmacKey, Item, Message, SignCap, Validator, validate_feeds};
+use ssb_legacy_json::Value;
 use ssb_muxrpc::{Body, CallError, CallType, Event as Rpc, RequestId, StreamItem};
 use ssb_replication::{
     Config, Engine, Incoming, NotReceiving, PeerClock, Receiving, Role, Transmit, Validate,
@@ -119,11 +120,28 @@ fn net_error(e: &NetError) -> CliError {
     CliError::input(e.to_string())
 }
 
+/// A message as the engine holds it: its JSON text and, for one received and not validated
+/// yet, the value it parsed to (so that validation does not parse it again).
+#[derive(Debug, Clone, PartialEq)]
+struct Msg {
+    text: String,
+    value: Option<Value>,
+}
+
+impl Msg {
+    fn text(text: String) -> Self {
+        Self { text, value: None }
+    }
+}
+
+/// A message to validate: feed, sequence, bytes as received, the value they parse to.
+type ToValidate = (FeedId, u64, Vec<u8>, Option<Value>);
+
 /// What the validation thread is asked to do.
 enum Job {
     /// Validate these messages (feed, sequence, bytes as received), in order, as successive
     /// appends would; answered with one [`Taken`] each.
-    Validate(Vec<(FeedId, u64, Vec<u8>)>),
+    Validate(Vec<ToValidate>),
     /// Store everything validated so far and wait for it; answered with the count stored.
     Sync,
 }
@@ -150,7 +168,7 @@ struct Sink {
     answers: Receiver<Result<Answer, String>>,
     thread: Option<JoinHandle<()>>,
     /// The engine's messages of each `Validate` job not answered yet.
-    in_flight: VecDeque<Vec<Validate<String>>>,
+    in_flight: VecDeque<Vec<Validate<Msg>>>,
     /// Invalid messages: `feed sequence N: code (error)`.
     failures: Vec<String>,
 }
@@ -232,7 +250,7 @@ type Valid = (Message, Vec<u8>, f64);
 fn validate_run(
     validator: &mut Validator,
     last_received: &mut f64,
-    msgs: Vec<(FeedId, u64, Vec<u8>)>,
+    mut msgs: Vec<ToValidate>,
 ) -> (Vec<Taken>, Vec<String>, Vec<Valid>) {
     let mut valid = Vec::with_capacity(msgs.len());
     // Each author's messages side by side (in their order): an author's state depends on
@@ -240,11 +258,15 @@ fn validate_run(
     // author decodes its key once.
     let mut order: Vec<usize> = (0..msgs.len()).collect();
     order.sort_by_key(|&i| msgs.get(i).map(|m| m.0.to_bytes()));
-    let items = order
-        .iter()
-        .filter_map(|&i| msgs.get(i))
-        .map(|(_, _, text)| Item::Bytes(text.clone()))
-        .collect();
+    let mut items = Vec::with_capacity(order.len());
+    for &i in &order {
+        if let Some((_, _, text, value)) = msgs.get_mut(i) {
+            items.push(match value.take() {
+                Some(v) => Item::Value(v),
+                None => Item::Bytes(text.clone()),
+            });
+        }
+    }
     let mut results: Vec<Option<Result<Message, FeedError>>> =
         std::iter::repeat_with(|| None).take(msgs.len()).collect();
     for (i, r) in order
@@ -260,7 +282,7 @@ fn validate_run(
         .map(|r| r.unwrap_or(Err(FeedError::NotAnObject)));
     let mut taken = Vec::with_capacity(results.len());
     let mut failures = Vec::new();
-    for (r, (feed, sequence, text)) in results.zip(msgs) {
+    for (r, (feed, sequence, text, _)) in results.zip(msgs) {
         taken.push(match r {
             Ok(m) if m.author() != feed => {
                 failures.push(format!(
@@ -369,14 +391,20 @@ impl Sink {
     /// left out: nothing is done with them).
     fn validate(
         &mut self,
-        msgs: Vec<Validate<String>>,
+        msgs: Vec<Validate<Msg>>,
         by_name: &BTreeMap<&str, FeedId>,
     ) -> Result<(), CliError> {
         let (msgs, job): (Vec<_>, Vec<_>) = msgs
             .into_iter()
             .filter_map(|v| {
                 let feed = *by_name.get(&*v.author)?;
-                let job = (feed, v.sequence, v.msg.as_bytes().to_vec());
+                let mut v = v;
+                let job = (
+                    feed,
+                    v.sequence,
+                    v.msg.text.as_bytes().to_vec(),
+                    v.msg.value.take(),
+                );
                 Some((v, job))
             })
             .unzip();
@@ -392,7 +420,7 @@ impl Sink {
     /// for all); true if any came.
     fn collect(
         &mut self,
-        engine: &mut Engine<String>,
+        engine: &mut Engine<Msg>,
         by_name: &BTreeMap<&str, FeedId>,
         wait: Option<Duration>,
     ) -> Result<bool, CliError> {
@@ -431,11 +459,11 @@ impl Sink {
 
     /// Validates `msgs` (each a message the feed named should have, as received) and
     /// waits for the verdicts (the history-stream path, with no engine).
-    fn validate_now(&mut self, msgs: Vec<(FeedId, u64, Vec<u8>)>) -> Result<Vec<Taken>, CliError> {
+    fn validate_now(&mut self, msgs: Vec<ToValidate>) -> Result<Vec<Taken>, CliError> {
         if msgs.is_empty() {
             return Ok(Vec::new());
         }
-        let feeds: Vec<(FeedId, u64)> = msgs.iter().map(|(f, q, _)| (*f, *q)).collect();
+        let feeds: Vec<(FeedId, u64)> = msgs.iter().map(|(f, q, _, _)| (*f, *q)).collect();
         self.send(Job::Validate(msgs))?;
         let Some(Answer::Verdicts(taken, failures)) = self.recv(None)? else {
             return Err(CliError::input(
@@ -481,7 +509,7 @@ impl Sink {
     /// first waits for the batches out and the store.
     fn get(
         &mut self,
-        engine: &mut Engine<String>,
+        engine: &mut Engine<Msg>,
         by_name: &BTreeMap<&str, FeedId>,
         feed: &FeedId,
         sequence: u64,
@@ -611,7 +639,7 @@ fn ebt(
         .map(String::as_str)
         .zip(feeds.iter().copied())
         .collect();
-    let mut engine: Engine<String> = Engine::new(me, Config::default());
+    let mut engine: Engine<Msg> = Engine::new(me, Config::default());
     engine.set_local_clock(
         feeds
             .iter()
@@ -715,11 +743,21 @@ fn ebt(
                                 .map_err(|e| CliError::input(e.to_string()))?;
                         }
                         Ok(Incoming::Message { author, sequence }) => {
+                            let author = author.to_owned();
                             let text = String::from_utf8(text).unwrap_or_else(|e| {
                                 String::from_utf8_lossy(e.as_bytes()).into_owned()
                             });
                             engine
-                                .handle_message(&peer, author, sequence, text, now)
+                                .handle_message(
+                                    &peer,
+                                    &author,
+                                    sequence,
+                                    Msg {
+                                        text,
+                                        value: Some(value),
+                                    },
+                                    now,
+                                )
                                 .map_err(|e| CliError::input(e.to_string()))?;
                         }
                         Ok(_) => {}
@@ -754,7 +792,7 @@ fn ebt(
 /// Drains the engine: reads from the store, validations, writes to the peer.
 fn drain(
     client: &mut Client,
-    engine: &mut Engine<String>,
+    engine: &mut Engine<Msg>,
     sink: &mut Sink,
     peer: &str,
     by_name: &BTreeMap<&str, FeedId>,
@@ -769,7 +807,7 @@ fn drain(
                 continue;
             };
             if let Some(m) = sink.get(engine, by_name, feed, seq)? {
-                engine.on_read(&read.feed, seq, m.value_json());
+                engine.on_read(&read.feed, seq, Msg::text(m.value_json()));
             }
         }
         // Every message waiting goes to the validation thread as one batch.
@@ -785,7 +823,7 @@ fn drain(
             busy = true;
             let ep = client.endpoint().map_err(|e| net_error(&e))?;
             let sent = match out {
-                Transmit::Message(m) => ep.send(id, Body::RawJson(m)),
+                Transmit::Message(m) => ep.send(id, Body::RawJson(m.text)),
                 Transmit::Notes(n) => ep.send(id, Body::RawJson(n.to_json_string())),
                 Transmit::End(_) => ep.end(id),
             };
@@ -800,7 +838,7 @@ fn drain(
 /// Whether every feed is finished: we hold what the peer claims, or it does not replicate
 /// the feed, or it is blocked from it (an invalid message), or (once `grace_over`) it never
 /// mentioned the feed.
-fn finished(engine: &Engine<String>, names: &[String], now: u64, grace_over: bool) -> bool {
+fn finished(engine: &Engine<Msg>, names: &[String], now: u64, grace_over: bool) -> bool {
     names.iter().all(|n| {
         let status = engine.feed_status(n, now);
         let ours = status.our_sequence.unwrap_or(0);
@@ -818,7 +856,7 @@ fn finished(engine: &Engine<String>, names: &[String], now: u64, grace_over: boo
 }
 
 /// The feeds the peer never mentioned (no claim).
-fn unanswered(engine: &Engine<String>, names: &[String], now: u64) -> Vec<String> {
+fn unanswered(engine: &Engine<Msg>, names: &[String], now: u64) -> Vec<String> {
     names
         .iter()
         .filter(|n| {
@@ -861,10 +899,10 @@ fn legacy_pull(
                 continue;
             }
             let first = sink.latest(feed).saturating_add(1);
-            let msgs: Vec<(FeedId, u64, Vec<u8>)> = std::mem::take(&mut run)
+            let msgs: Vec<ToValidate> = std::mem::take(&mut run)
                 .into_iter()
                 .zip(first..)
-                .map(|(t, q)| (*feed, q, t))
+                .map(|(t, q)| (*feed, q, t, None))
                 .collect();
             let verdicts = sink.validate_now(msgs)?;
             if verdicts.contains(&Taken::Invalid) {
