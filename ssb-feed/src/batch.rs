@@ -24,7 +24,7 @@
 use ssb_crypto::FeedId;
 use ssb_legacy_json::Value;
 
-use crate::validate::{Order, Precheck, Scratch, decide, precheck};
+use crate::validate::{KeyResult, Order, Precheck, Scratch, decide, precheck};
 use crate::{FeedError, FeedState, Kvt, Message, SignCap, Validator};
 
 /// The result of validating a run of one feed's messages.
@@ -53,6 +53,7 @@ pub enum Item {
 #[cfg(feature = "rayon")]
 fn map_items<T: Send, R: Send>(
     items: Vec<T>,
+    init: impl Fn() -> Scratch + Sync + Send,
     f: impl Fn(T, &mut Scratch) -> R + Sync + Send,
 ) -> Vec<R> {
     use rayon::prelude::*;
@@ -60,13 +61,17 @@ fn map_items<T: Send, R: Send>(
     items
         .into_par_iter()
         .with_min_len(16)
-        .map_init(Scratch::default, |s, t| f(t, s))
+        .map_init(init, |s, t| f(t, s))
         .collect()
 }
 
 #[cfg(not(feature = "rayon"))]
-fn map_items<T, R>(items: Vec<T>, f: impl Fn(T, &mut Scratch) -> R) -> Vec<R> {
-    let mut scratch = Scratch::default();
+fn map_items<T, R>(
+    items: Vec<T>,
+    init: impl Fn() -> Scratch,
+    f: impl Fn(T, &mut Scratch) -> R,
+) -> Vec<R> {
+    let mut scratch = init();
     items.into_iter().map(|t| f(t, &mut scratch)).collect()
 }
 
@@ -75,6 +80,8 @@ struct Prepared {
     value: Result<Value, FeedError>,
     key: Option<Value>,
     pre: Option<Precheck>,
+    /// The author key it decoded (none known before), for the validator to keep.
+    decoded: Option<(ssb_crypto::PublicKey, KeyResult)>,
 }
 
 fn prepare(item: Item, cap: &SignCap, scratch: &mut Scratch) -> Prepared {
@@ -91,14 +98,20 @@ fn prepare(item: Item, cap: &SignCap, scratch: &mut Scratch) -> Prepared {
         Err(e) => (None, Err(e)),
     };
     let pre = value.as_ref().ok().map(|v| precheck(v, cap, scratch));
-    Prepared { value, key, pre }
+    let decoded = scratch.take_decoded();
+    Prepared {
+        value,
+        key,
+        pre,
+        decoded,
+    }
 }
 
 /// Validates a run of consecutive messages of one feed, starting after `state` (`None`: the
 /// run starts at sequence 1). Stops at the first invalid message: everything before it is
 /// valid, nothing after it is.
 pub fn validate_batch(state: Option<&FeedState>, msgs: &[&[u8]], cap: &SignCap) -> BatchOutcome {
-    let prepared = map_items(msgs.to_vec(), |m, scratch| {
+    let prepared = map_items(msgs.to_vec(), Scratch::default, |m, scratch| {
         let value = ssb_legacy_json::parse(m).map_err(FeedError::from);
         let pre = value.as_ref().ok().map(|v| precheck(v, cap, scratch));
         (value, pre)
@@ -142,10 +155,19 @@ pub fn validate_feeds(
     partial: bool,
 ) -> Vec<Result<Message, FeedError>> {
     let cap = *validator.sign_cap();
-    let prepared = map_items(items, |item, scratch| prepare(item, &cap, scratch));
+    let known = validator.known_keys();
+    let prepared = map_items(
+        items,
+        || Scratch::with_known(std::sync::Arc::clone(&known)),
+        |item, scratch| prepare(item, &cap, scratch),
+    );
+    drop(known);
     prepared
         .into_iter()
-        .map(|p| {
+        .map(|mut p| {
+            if let Some((pk, vk)) = p.decoded.take() {
+                validator.remember_key(pk, vk);
+            }
             let value = p.value?;
             let pre = p.pre.ok_or(FeedError::NotAnObject)?;
             // JS looks the state up by the author string; only a feed id can have one.
@@ -179,5 +201,78 @@ fn check_key(c: &crate::validate::Checked, key: Option<&Value>) -> Result<(), Fe
                 .map_or_else(|| k.to_compact_string(), str::to_owned),
             computed,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use ssb_crypto::Keypair;
+
+    use super::*;
+    use crate::create_message;
+
+    /// Three authors' messages interleaved as a peer sends them, one with a broken
+    /// signature and one author key that cannot verify, validated in three batches on one
+    /// validator (the later batches reuse the keys the first decoded): exactly the verdicts
+    /// and states of one `append` after another.
+    #[test]
+    fn batches_on_one_validator_keep_the_sequential_verdicts() {
+        let cap = SignCap::None;
+        let authors: Vec<Keypair> = (1..=3u8).map(|i| Keypair::from_seed(&[i; 32])).collect();
+        let mut feeds: Vec<Vec<String>> = Vec::new();
+        for keys in &authors {
+            let mut state = None;
+            let mut feed = Vec::new();
+            for i in 0..6 {
+                let content =
+                    ssb_legacy_json::parse(format!("{{\"type\":\"post\",\"i\":{i}}}").as_bytes())
+                        .unwrap();
+                let m = create_message(keys, state.as_ref(), content, 1e12 + f64::from(i), &cap)
+                    .unwrap();
+                state = Some(m.state());
+                feed.push(m.value().to_compact_string());
+            }
+            feeds.push(feed);
+        }
+        // Message 4 of author 2 with another signature (its own, of message 3).
+        let sig = |t: &str| t[t.find("\"signature\"").unwrap()..].to_owned();
+        let forged = feeds[1][3].replace(&sig(&feeds[1][3]), &sig(&feeds[1][2]));
+        assert_ne!(forged, feeds[1][3]);
+        feeds[1][3] = forged;
+        // An author whose key is a small-order point: every message refused.
+        let small = "@AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=.ed25519";
+        let bad_author = feeds[2][0].replace(&authors[2].feed_id().to_string(), small);
+        let mut items: Vec<String> = Vec::new();
+        for i in 0..6 {
+            for f in &feeds {
+                items.push(f[i].clone());
+            }
+            items.push(bad_author.clone());
+        }
+        let mut sequential = Validator::new(cap);
+        let want: Vec<_> = items
+            .iter()
+            .map(|t| sequential.append(t.as_bytes()))
+            .collect();
+        let mut batched = Validator::new(cap);
+        let mut got = Vec::new();
+        for chunk in items.chunks(9) {
+            let chunk = chunk
+                .iter()
+                .map(|t| Item::Bytes(t.clone().into_bytes()))
+                .collect();
+            got.extend(validate_feeds(&mut batched, chunk, false));
+        }
+        assert_eq!(got, want);
+        assert!(batched.known_keys().len() >= 3, "the keys are kept");
+        for keys in &authors {
+            assert_eq!(
+                batched.state(&keys.feed_id()),
+                sequential.state(&keys.feed_id())
+            );
+        }
+        assert_eq!(want.iter().filter(|r| r.is_ok()).count(), 6 + 3 + 6);
     }
 }

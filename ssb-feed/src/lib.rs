@@ -70,4 +70,4 @@ pub use validate::{
     MAX_MESSAGE_UTF16, MAX_SIGNED_BYTES, validate_message, validate_next, validate_value,
     verify_message,
 };
-pub use validator::Validator;
+pub use validator::{MAX_KNOWN_KEYS, Validator};

@@ -1,6 +1,9 @@
 //! Validation of one message, `ssb-validate`'s `append` (in order) and `appendOOO` (out of
 //! order), check for check and in the same order (docs/PROTOCOL.md §5.5.1).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use ssb_crypto::{FeedId, MsgId, PublicKey, Signature, VerifyKey};
 use ssb_legacy_json::{LegacyHasher, Object, Value};
 
@@ -41,21 +44,55 @@ pub(crate) struct Checked {
 
 /// Reusable buffers and a one-entry key cache, so a run of messages allocates little. The
 /// buffer never holds more than [`MAX_SIGNED_BYTES`] (its capacity stays below twice that).
+/// A batch's scratch may also read the keys its validator decoded before ([`KeyMap`]).
 #[derive(Default)]
 pub(crate) struct Scratch {
     pub(crate) signed: Vec<u8>,
     key: KeyCache,
+    /// Keys decoded by earlier batches (read only).
+    known: Option<Arc<KeyMap>>,
+    /// The key in `key` was decoded here (not found in `known`): worth remembering.
+    pub(crate) decoded: bool,
 }
 
-type KeyCache = Option<(PublicKey, Result<VerifyKey, ssb_crypto::SignatureError>)>;
+impl Scratch {
+    /// A scratch that looks keys up in `known` before decoding them.
+    pub(crate) fn with_known(known: Arc<KeyMap>) -> Self {
+        Self {
+            known: Some(known),
+            ..Self::default()
+        }
+    }
 
-/// The decoded key of `pk` from a one-entry cache, decoding it only when the author changes.
-fn verifying_key(
-    cache: &mut KeyCache,
+    /// The key last looked up, if it was decoded here.
+    pub(crate) fn take_decoded(&mut self) -> Option<(PublicKey, KeyResult)> {
+        if !std::mem::take(&mut self.decoded) {
+            return None;
+        }
+        self.key.clone()
+    }
+}
+
+/// A decoded author key, or why it cannot verify anything.
+pub(crate) type KeyResult = Result<VerifyKey, ssb_crypto::SignatureError>;
+
+type KeyCache = Option<(PublicKey, KeyResult)>;
+
+/// Decoded author keys kept by a [`Validator`](crate::Validator) across batches.
+pub(crate) type KeyMap = HashMap<PublicKey, KeyResult>;
+
+/// The decoded key of `pk`: from the one-entry cache, else the known keys, else decoded
+/// (then `decoded` is set).
+fn verifying_key<'a>(
+    cache: &'a mut KeyCache,
+    known: Option<&KeyMap>,
+    decoded: &mut bool,
     pk: PublicKey,
-) -> Result<&VerifyKey, ssb_crypto::SignatureError> {
+) -> Result<&'a VerifyKey, ssb_crypto::SignatureError> {
     if !matches!(cache, Some((k, _)) if *k == pk) {
-        *cache = Some((pk, pk.prepare()));
+        let found = known.and_then(|m| m.get(&pk)).cloned();
+        *decoded = found.is_none();
+        *cache = Some((pk, found.unwrap_or_else(|| pk.prepare())));
     }
     match cache {
         Some((_, vk)) => vk.as_ref().map_err(|e| *e),
@@ -233,8 +270,13 @@ fn precheck_inner(value: &Value, cap: &SignCap, scratch: &mut Scratch) -> Result
         .get(..64)
         .and_then(|s| s.try_into().ok())
         .ok_or(late(FeedError::SignatureInvalid))?;
-    let vk = verifying_key(&mut scratch.key, author_id.public_key())
-        .map_err(|_| late(FeedError::SignatureInvalid))?;
+    let vk = verifying_key(
+        &mut scratch.key,
+        scratch.known.as_deref(),
+        &mut scratch.decoded,
+        author_id.public_key(),
+    )
+    .map_err(|_| late(FeedError::SignatureInvalid))?;
     let tag;
     let signed: &[u8] = match hmac {
         Some(k) => {

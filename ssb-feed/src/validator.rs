@@ -5,7 +5,11 @@ use std::collections::HashMap;
 use ssb_crypto::FeedId;
 use ssb_legacy_json::Value;
 
-use crate::validate::{Order, Scratch, check};
+use std::sync::Arc;
+
+use ssb_crypto::PublicKey;
+
+use crate::validate::{KeyMap, KeyResult, Order, Scratch, check};
 use crate::{FeedError, FeedState, Kvt, Message, SignCap};
 
 /// Validates messages of any number of interleaved authors, keeping the state of each
@@ -34,15 +38,40 @@ pub struct Validator {
     cap: SignCap,
     feeds: HashMap<FeedId, FeedState>,
     scratch: Scratch,
+    /// Author keys decoded by [`validate_feeds`](crate::validate_feeds), so that a later
+    /// batch does not decode them again (at most [`MAX_KNOWN_KEYS`]).
+    keys: Arc<KeyMap>,
 }
 
+/// Decoded author keys a [`Validator`] keeps between batches of
+/// [`validate_feeds`](crate::validate_feeds) (about 200 bytes each); when full it starts
+/// over. Decoding a key costs about a third of a signature check, so a batch of
+/// interleaved authors (messages as a peer sends them) decodes each author once, not once
+/// per message.
+pub const MAX_KNOWN_KEYS: usize = 4096;
+
 impl Validator {
+    /// The keys decoded so far, shared with a batch's workers.
+    pub(crate) fn known_keys(&self) -> Arc<KeyMap> {
+        Arc::clone(&self.keys)
+    }
+
+    /// Keeps a key a batch decoded (the batch's workers no longer hold the map).
+    pub(crate) fn remember_key(&mut self, pk: PublicKey, vk: KeyResult) {
+        let keys = Arc::make_mut(&mut self.keys);
+        if keys.len() >= MAX_KNOWN_KEYS {
+            keys.clear();
+        }
+        keys.insert(pk, vk);
+    }
+
     /// A validator with no known feeds.
     pub fn new(cap: SignCap) -> Self {
         Self {
             cap,
             feeds: HashMap::new(),
             scratch: Scratch::default(),
+            keys: Arc::default(),
         }
     }
 
