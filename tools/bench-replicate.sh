@@ -48,7 +48,7 @@ all="all-$feeds-$msgs.jsonl"
 [ -f srv.secret ] || "$ssb" keygen --secret srv.secret --seed "$(printf '%064x' 1)" > /dev/null
 [ -f cli.secret ] || "$ssb" keygen --secret cli.secret --seed "$(printf '%064x' 2)" > /dev/null
 rm -rf src
-"$ssb" import --store src "$all" > /dev/null
+"$ssb" import --store src "$all" > /dev/null 2> import.err || { cat import.err >&2; exit 1; }
 args=()
 for i in $(seq 1 "$feeds"); do
   args+=(--feed "$(head -1 "f$i.jsonl" | sed -E 's/.*"author":"([^"]+)".*/\1/')")

@@ -48,7 +48,7 @@ use rayon::iter::{IntoParallelIterator as _, ParallelIterator as _};
 /// The default `--timeout` in seconds: the whole run, connecting to goodbye.
 pub(crate) const DEFAULT_TIMEOUT_SECS: &str = "600";
 /// Received messages stored in one transaction (at most; fewer when the peer pauses).
-pub(crate) const BATCH: usize = 4000;
+pub(crate) const BATCH: usize = 8000;
 /// Received EBT messages validated at once once this many wait (fewer when input pauses):
 /// enough for both cores to verify signatures in parallel.
 const VALIDATE_BATCH: usize = 256;
