@@ -697,6 +697,45 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A second session of the same peer replaces the first: the first's drain says it
+    /// ended, its input is ignored, and closing it leaves the new session alone.
+    #[test]
+    fn a_new_session_of_a_peer_replaces_the_old_one() {
+        let dir = tmp("replace");
+        let a = feed(4, 2);
+        let store = store_with(&dir, &[&a]);
+        let me = Keypair::from_seed(&[9; 32]).feed_id().to_string();
+        let peer = Keypair::from_seed(&[13; 32]).feed_id();
+        let ebt = EbtPeer::new(&me, &store, SignCap::None, &[]).unwrap();
+        let old = ebt.open(&store, peer);
+        let new = ebt.open(&store, peer);
+        let (mut rpc, _) = endpoints();
+        let d = ebt
+            .drain(&old, &store, &mut rpc, RequestId::Remote(1), usize::MAX)
+            .unwrap();
+        assert_eq!(
+            d,
+            Drained {
+                sent: false,
+                ended: true
+            }
+        );
+        ebt.input(&old, &store, r#"{"x":1}"#.to_owned());
+        ebt.close(&old, &store);
+        assert!(lock(&ebt.node).engine.is_connected(&peer.to_string()));
+        // The new session still starts with our notes (the feed, which the peer lacks).
+        let first = written(&ebt, &new, &store);
+        assert_eq!(first.len(), 1, "{first:?}");
+        assert!(
+            first[0].get(a[0].author().to_string()).is_some(),
+            "{first:?}"
+        );
+        ebt.close(&new, &store);
+        assert!(!lock(&ebt.node).engine.is_connected(&peer.to_string()));
+        drop((ebt, store));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// Messages a peer pushes for a followed feed are validated, stored and forwarded live
     /// to another session that wants the feed; an invalid one is not stored.
     #[test]
