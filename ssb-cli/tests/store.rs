@@ -505,6 +505,21 @@ fn serve_store_streams_exactly_the_stored_feeds() {
     let me = Keypair::from_seed(&[0x47; 32]);
     let mut c =
         net::Client::connect(&addr, &me, &NetworkKey::MAIN_NET, true, soon()).expect("connect");
+    // With a store the manifest has EBT.
+    let manifest = c
+        .call_async(&["manifest"], vec![], soon())
+        .expect("manifest")
+        .expect("an answer");
+    let manifest: serde_json::Value = match manifest {
+        Body::Json(v) => v,
+        Body::RawJson(t) => serde_json::from_str(&t).expect("manifest JSON"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        manifest["ebt"],
+        serde_json::json!({ "replicate": "duplex" })
+    );
+    assert_eq!(manifest["createHistoryStream"], "source");
     // Five streams at once (five cursors), then each whole feed: the export's lines.
     let ids: Vec<_> = authors
         .iter()

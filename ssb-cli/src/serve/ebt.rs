@@ -697,6 +697,35 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// A message with a bad signature is not stored, and the feed is then blocked from that
+    /// peer: we tell it `-1` and take nothing more of the feed from it.
+    #[test]
+    fn an_invalid_message_blocks_its_feed_from_the_peer() {
+        let dir = tmp("invalid");
+        let a = feed(5, 2);
+        let store = FeedStore::open(&dir, &SignCap::None).unwrap();
+        let me = Keypair::from_seed(&[9; 32]).feed_id().to_string();
+        let peer = Keypair::from_seed(&[14; 32]).feed_id();
+        let fa = a[0].author().to_string();
+        let ebt = EbtPeer::new(&me, &store, SignCap::None, &[a[0].author()]).unwrap();
+        let s = ebt.open(&store, peer);
+        let _ = written(&ebt, &s, &store);
+        ebt.input(&s, &store, format!(r#"{{"{fa}":{}}}"#, 2 << 1));
+        let _ = written(&ebt, &s, &store);
+        let good = a[0].value().to_compact_string();
+        let forged = good.replace("message 0", "message X");
+        assert_ne!(forged, good);
+        ebt.input(&s, &store, forged);
+        let after = written(&ebt, &s, &store);
+        assert_eq!(store.latest(&a[0].author()).unwrap(), None);
+        assert_eq!(after, [serde_json::json!({ fa.clone(): -1 })], "{after:?}");
+        ebt.input(&s, &store, good);
+        let _ = written(&ebt, &s, &store);
+        assert_eq!(store.latest(&a[0].author()).unwrap(), None, "blocked");
+        drop((ebt, store));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// A second session of the same peer replaces the first: the first's drain says it
     /// ended, its input is ignored, and closing it leaves the new session alone.
     #[test]
