@@ -1,6 +1,7 @@
-//! `ssb serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]... [--store DIR]`:
-//! a small SSB peer that serves feeds read from files or from a feed store (`ssb import`),
-//! for interop tests and for pulling feeds with any SSB client.
+//! `ssb serve --listen HOST:PORT [--secret FILE] [--caps B64] [--feed FILE]... [--store DIR
+//! [--hmac-key B64] [--follow @ID]...]`: a small SSB peer that serves feeds read from files
+//! or from a feed store (`ssb import`), for interop tests and for pulling feeds with any SSB
+//! client; with a store it is also a full EBT peer that takes the feeds it follows.
 //!
 //! # What it answers
 //!
@@ -15,7 +16,7 @@
 //! | `gossip.ping` (duplex) | answers every number the peer sends with this server's clock (ms) |
 //! | `blobs.createWants` (source) | `{}` (this server wants no blobs), then stays open |
 //! | `blobs.changes` (source) | stays open: this server never gets blobs |
-//! | `ebt.replicate` (duplex, `--store` only) | an EBT session as `ssb-ebt` 9 serves one (ssb-replication's engine, server role: our clock first), offering every stored feed; messages the peer sends are not taken (the store is opened read-only) |
+//! | `ebt.replicate` (duplex, `--store` only) | an EBT session as `ssb-ebt` 9 serves one (ssb-replication's engine, server role: our clock first), offering every stored feed and taking the feeds followed (see below) |
 //! | anything else | JS's error text `no <type>:<name>` (name joined by commas) |
 //!
 //! `createHistoryStream([opts])` answers as ssb-db 20.4.1 does (`indexes/clock.js`,
@@ -36,8 +37,8 @@
 //!   the key alone (a string), or the value (also when both are `false`);
 //! * a feed this server does not have gives an empty stream;
 //! * policy: `live: true` ends the stream at the current end of the feed, and `old: false`
-//!   gives an empty stream that ends; JS keeps both open for messages to come, and this
-//!   server never receives any.
+//!   gives an empty stream that ends; JS keeps both open for messages to come (messages
+//!   this server receives over EBT are not streamed to history streams already open).
 //!
 //! Every message goes out byte-exact as `JSON.stringify(value)` (JS's own stringify, lone
 //! surrogates and number spellings included), sent as a raw JSON body. The `timestamp` of a
@@ -53,11 +54,25 @@
 //! the server before it listens (exit 2, naming the file and item). Their messages are held
 //! in memory, stringified once at startup with `ssb-legacy-json`.
 //!
-//! A store (`--store DIR`, see `store.rs`) is opened read-only (other readers may share it,
-//! a writer may not run meanwhile) and every history stream reads its feed from the database
-//! as it is sent: one cursor per stream, one message in memory at a time, the value bytes as
-//! stored (or JS's form of them, for values that did not arrive in it). A stream covers the
-//! feed as it was when the stream was opened.
+//! A store (`--store DIR`, see `store.rs`) is opened for writing: it is locked exclusively
+//! while the server runs (no `ssb import`, `export` or other reader may open it meanwhile).
+//! Every history stream reads its feed from the database as it is sent: one cursor per
+//! stream, one message in memory at a time, the value bytes as stored (or JS's form of
+//! them, for values that did not arrive in it). A stream covers the feed as it was when the
+//! stream was opened.
+//!
+//! # EBT (`--store`)
+//!
+//! One replication engine serves every connection (see `serve/ebt.rs`). It follows every
+//! stored feed and each `--follow` feed (for feeds the store has none of yet); messages of
+//! other feeds are dropped, as JS does. Each message a peer sends for a followed feed is
+//! validated with `ssb-feed` (`--hmac-key`: the network's signing key) against the store's
+//! latest state of its feed, in batches of what waits, and stored (one transaction per
+//! batch); then every other peer replicating that feed from us gets it at once (live
+//! forwarding). A message that fails fatally (a fork, a bad signature) blocks its feed from
+//! that peer. Each peer's clock is stored in the store when its session ends (and at
+//! shutdown) and loaded when the next starts, so that unchanged feeds are not mentioned
+//! again (request skipping, as `ssb-ebt` 9 does).
 //!
 //! Once listening the server prints its address (`net:HOST:PORT~shs:KEY`), one line on
 //! stdout, and logs failures to stderr.
@@ -82,17 +97,18 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::{Value as Json, json};
 use ssb_connection::{Connection, Event};
 use ssb_crypto::{FeedId, Keypair, NetworkKey};
-use ssb_feed::{FeedReader, Framing, Kvt, SignCap, Validator};
+use ssb_feed::{FeedReader, Framing, HmacKey, Kvt, SignCap, Validator};
 use ssb_legacy_json::Value;
 use ssb_muxrpc::{
     Body, CallType, Event as Rpc, LocalError, RemoteError, Request, RequestId, StreamItem,
 };
 
-use ssb_replication::{Config as EbtConfig, Engine, Incoming, PeerClock, Role, Transmit, classify};
-
 use crate::error::CliError;
 use crate::net::{self, Link, NetError, Next};
 use crate::store::{FeedCursor, FeedStore, StoreError, StoredMessage};
+
+mod ebt;
+use ebt::{EBT_POLL, EbtPeer, Session};
 
 /// Connections served at once; more are closed as soon as they are accepted.
 pub(crate) const MAX_CONNECTIONS: usize = 512;
@@ -127,10 +143,12 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// Each --feed is JSON lines or a JSON array of message values or KVTs, validated at
 /// startup with ssb-feed (every author from sequence 1, a KVT's key its computed id); an
 /// invalid message stops the server before it listens (exit 2). Or --store DIR serves the
-/// feeds of a store (ssb import), streamed from its database (opened read-only; no import
-/// may run meanwhile); with --store it also answers ebt.replicate (EBT as ssb-ebt 9 serves
-/// it, offering every stored feed; what the peer sends is not taken). SIGTERM or SIGINT says
-/// goodbye to every peer and exits 0.
+/// feeds of a store (ssb import), streamed from its database (locked exclusively while the
+/// server runs: no import or export meanwhile); with --store it is also an EBT peer
+/// (ebt.replicate, as ssb-ebt 9): it offers every stored feed, takes new messages of every
+/// stored feed and of each --follow feed (validated with ssb-feed, stored, forwarded live to
+/// the other peers), and keeps each peer's clock in the store between sessions. SIGTERM or
+/// SIGINT says goodbye to every peer and exits 0.
 #[derive(clap::Args)]
 pub(crate) struct Args {
     /// Where to listen, HOST:PORT
@@ -145,9 +163,17 @@ pub(crate) struct Args {
     /// A feed file to serve (repeatable)
     #[arg(long = "feed", value_name = "FILE")]
     feeds: Vec<PathBuf>,
-    /// Serve the feeds of this store (ssb import) instead of feed files
+    /// Serve the feeds of this store (ssb import) instead of feed files, and replicate
+    /// over EBT into it
     #[arg(long, value_name = "DIR", conflicts_with = "feeds")]
     store: Option<PathBuf>,
+    /// The network's HMAC signing key (caps.sign; absent on the main network), for the
+    /// messages received over EBT
+    #[arg(long, value_name = "B64", value_parser = crate::values::hmac_key, requires = "store")]
+    hmac_key: Option<HmacKey>,
+    /// Also take this feed over EBT, though the store has none of it yet (repeatable)
+    #[arg(long = "follow", value_name = "@ID", value_parser = crate::values::feed_id, requires = "store")]
+    follow: Vec<FeedId>,
 }
 
 pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
@@ -158,7 +184,11 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
         keys,
         net: args.caps.unwrap_or(NetworkKey::MAIN_NET),
         feeds: match args.store {
-            Some(dir) => FeedSource::Store(dir),
+            Some(dir) => FeedSource::Store {
+                dir,
+                cap: args.hmac_key.map_or(SignCap::None, SignCap::Hmac),
+                follow: args.follow,
+            },
             None => FeedSource::Files(args.feeds),
         },
     })
@@ -182,8 +212,16 @@ pub(crate) struct ServeOptions {
 pub(crate) enum FeedSource {
     /// Feed files, validated and loaded at startup.
     Files(Vec<PathBuf>),
-    /// A feed store directory.
-    Store(PathBuf),
+    /// A feed store directory, opened for writing, with the network's signing key and the
+    /// feeds to take over EBT beyond the stored ones.
+    Store {
+        /// The store directory.
+        dir: PathBuf,
+        /// The network's signing key.
+        cap: SignCap,
+        /// Feeds followed though not stored.
+        follow: Vec<FeedId>,
+    },
 }
 
 /// One stored message: the texts that go out.
@@ -244,8 +282,8 @@ impl Feeds {
     fn open(source: &FeedSource) -> Result<Self, String> {
         Ok(match source {
             FeedSource::Files(paths) => Feeds::Files(Store::load(paths)?),
-            FeedSource::Store(dir) => {
-                Feeds::Db(FeedStore::open_read(dir).map_err(|e| e.to_string())?)
+            FeedSource::Store { dir, cap, .. } => {
+                Feeds::Db(FeedStore::open(dir, cap).map_err(|e| e.to_string())?)
             }
         })
     }
@@ -357,6 +395,8 @@ struct Shared {
     keys: Keypair,
     net: NetworkKey,
     feeds: Feeds,
+    /// The EBT peer (with a store).
+    ebt: Option<EbtPeer>,
     shutdown: Arc<AtomicBool>,
     active: AtomicUsize,
 }
@@ -365,6 +405,13 @@ struct Shared {
 pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
     let feeds = Feeds::open(&opts.feeds)?;
     let (feed_count, message_count) = feeds.counts()?;
+    let ebt = match (&feeds, &opts.feeds) {
+        (Feeds::Db(db), FeedSource::Store { cap, follow, .. }) => Some(
+            EbtPeer::new(&opts.keys.feed_id().to_string(), db, *cap, follow)
+                .map_err(|e| e.to_string())?,
+        ),
+        _ => None,
+    };
     let shutdown = Arc::new(AtomicBool::new(false));
     for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         signal_hook::flag::register(sig, Arc::clone(&shutdown))
@@ -381,6 +428,7 @@ pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
     let shared = Arc::new(Shared {
         net: opts.net.clone(),
         feeds,
+        ebt,
         shutdown,
         active: AtomicUsize::new(0),
         keys: opts.keys.clone(),
@@ -428,6 +476,9 @@ pub(crate) fn serve(opts: &ServeOptions) -> Result<(), String> {
     let stop = Instant::now() + SHUTDOWN_GRACE;
     while shared.active.load(Ordering::SeqCst) > 0 && Instant::now() < stop {
         std::thread::sleep(ACCEPT_POLL);
+    }
+    if let (Some(ebt), Feeds::Db(db)) = (&shared.ebt, &shared.feeds) {
+        ebt.shutdown(db);
     }
     let left = shared.active.load(Ordering::SeqCst);
     if left > 0 {
@@ -480,22 +531,28 @@ struct Peer<'a> {
     /// Round-robin position among history streams.
     turn: usize,
     /// The client's feed id, once authenticated.
-    peer_id: Option<String>,
+    peer_key: Option<FeedId>,
     /// The EBT session (`ebt.replicate`), if one is open.
-    ebt: Option<(RequestId, Engine<String>)>,
-    /// The last drain of the EBT engine did something.
+    ebt: Option<(RequestId, Session)>,
+    /// The EBT engine may have output for this session: drain it.
     ebt_busy: bool,
+    /// The EBT peer's epoch at the last drain.
+    ebt_epoch: u64,
 }
 
-/// The JS manifest of what this server answers.
-fn manifest() -> Json {
-    json!({
+/// The JS manifest of what this server answers (`ebt.replicate` with a store).
+fn manifest(ebt: bool) -> Json {
+    let mut m = json!({
         "manifest": "sync",
         "whoami": "sync",
         "createHistoryStream": "source",
         "gossip": { "ping": "duplex" },
         "blobs": { "createWants": "source", "changes": "source" }
-    })
+    });
+    if ebt && let Some(o) = m.as_object_mut() {
+        o.insert("ebt".into(), json!({ "replicate": "duplex" }));
+    }
+    m
 }
 
 /// JavaScript truthiness of an option (absent is `undefined`, falsy).
@@ -545,9 +602,10 @@ impl<'a> Peer<'a> {
             shared,
             streams: HashMap::new(),
             turn: 0,
-            peer_id: None,
+            peer_key: None,
             ebt: None,
             ebt_busy: false,
+            ebt_epoch: 0,
         }
     }
 
@@ -555,35 +613,39 @@ impl<'a> Peer<'a> {
         self.ebt_busy || self.streams.values().any(|s| matches!(s, Open::History(_)))
     }
 
-    /// An EBT engine for `peer` in the server role, offering every stored feed (`None`
-    /// without a store).
-    fn ebt_engine(&self, peer: &str) -> Result<Option<Engine<String>>, StoreError> {
-        let Feeds::Db(db) = &self.shared.feeds else {
-            return Ok(None);
+    /// How long to wait for input: not at all with work to do; [`EBT_POLL`] with an EBT
+    /// session open (other connections may queue output for it); else [`IDLE_POLL`].
+    fn wait(&self) -> Duration {
+        if self.has_work() {
+            Duration::ZERO
+        } else if self.ebt.is_some() {
+            EBT_POLL
+        } else {
+            IDLE_POLL
+        }
+    }
+
+    /// Runs the EBT timer and notices output other connections queued for this session.
+    fn ebt_poll(&mut self) {
+        let Some(ebt) = &self.shared.ebt else {
+            return;
         };
-        let feeds = db.feeds()?;
-        let mut engine = Engine::new(
-            &self.shared.keys.feed_id().to_string(),
-            EbtConfig::default(),
-        );
-        let names: Vec<(String, u64)> = feeds
-            .iter()
-            .map(|(f, st)| (f.to_string(), u64::try_from(st.sequence).unwrap_or(0)))
-            .collect();
-        engine.set_local_clock(names.iter().map(|(n, q)| (n.as_str(), *q)));
-        for (n, _) in &names {
-            engine.follow(n, true);
+        if self.ebt.is_none() {
+            return;
         }
-        engine.connect(peer, Role::Server);
-        if engine.load_peer_clock(peer, &PeerClock::new()).is_err() {
-            return Ok(None);
+        ebt.maybe_tick();
+        let epoch = ebt.epoch();
+        if epoch != self.ebt_epoch {
+            self.ebt_epoch = epoch;
+            self.ebt_busy = true;
         }
-        Ok(Some(engine))
     }
 
     /// Takes what the peer wrote on the EBT stream.
     fn ebt_input(&mut self, body: Body) {
-        let (Some((_, engine)), Some(peer)) = (self.ebt.as_mut(), self.peer_id.as_deref()) else {
+        let (Some((_, session)), Some(ebt), Feeds::Db(db)) =
+            (self.ebt.as_ref(), &self.shared.ebt, &self.shared.feeds)
+        else {
             return;
         };
         let text = match body {
@@ -591,79 +653,43 @@ impl<'a> Peer<'a> {
             Body::Json(v) => v.to_string(),
             Body::Binary(_) => return,
         };
-        let Ok(value) = ssb_legacy_json::parse(text.as_bytes()) else {
-            return;
-        };
-        let now = now_ms() as u64;
-        match classify(&value) {
-            Ok(Incoming::Notes(notes)) => {
-                let _ = engine.handle_notes(peer, &notes, now);
-            }
-            Ok(Incoming::Message { author, sequence }) => {
-                let _ = engine.handle_message(peer, author, sequence, text.clone(), now);
-            }
-            _ => {}
-        }
+        ebt.input(session, db, text);
     }
 
-    /// Drains the EBT engine (store reads, writes to the peer) until [`PRODUCE_WATERMARK`]
-    /// bytes are queued. True if it sent anything.
+    /// The EBT session is over: the peer's clock is stored.
+    fn ebt_close(&mut self) {
+        if let (Some((_, session)), Some(ebt), Feeds::Db(db)) =
+            (self.ebt.take(), &self.shared.ebt, &self.shared.feeds)
+        {
+            ebt.close(&session, db);
+        }
+        self.ebt_busy = false;
+    }
+
+    /// Drains the EBT engine for this session (store reads, validation, writes to the
+    /// peer) until [`PRODUCE_WATERMARK`] bytes are queued. True if it sent anything.
     fn ebt_produce(&mut self, conn: &mut Connection) -> Result<bool, NetError> {
-        let (Some((id, engine)), Some(peer), Some(rpc), Feeds::Db(db)) = (
-            self.ebt.as_mut(),
-            self.peer_id.as_deref(),
+        let (Some((id, session)), Some(ebt), Some(rpc), Feeds::Db(db)) = (
+            self.ebt.as_ref(),
+            &self.shared.ebt,
             conn.endpoint(),
             &self.shared.feeds,
         ) else {
             return Ok(false);
         };
-        let mut sent = false;
-        loop {
-            let mut busy = false;
-            while let Some(read) = engine.poll_read() {
-                busy = true;
-                let (Some(seq), Ok(feed)) = (read.sequence_u64(), read.feed.parse::<FeedId>())
-                else {
-                    continue;
-                };
-                match db.get(&feed, seq) {
-                    Ok(Some(m)) => {
-                        engine.on_read(&read.feed, seq, m.value_json());
-                    }
-                    Ok(None) => {}
-                    Err(e) => eprintln!("ssb serve: {e}"),
-                }
-            }
-            // The store is read-only here: messages the peer sends are not taken.
-            if engine.poll_validate().is_some() {
-                busy = true;
-            }
-            while rpc.transmit_len() < PRODUCE_WATERMARK {
-                let Some(out) = engine.poll_transmit(peer) else {
-                    break;
-                };
-                busy = true;
-                sent = true;
-                let r = match out {
-                    Transmit::Message(m) => rpc.send(*id, Body::RawJson(m)),
-                    Transmit::Notes(n) => rpc.send(*id, Body::RawJson(n.to_json_string())),
-                    Transmit::End(_) => rpc.end(*id),
-                };
-                if let Err(e) = r {
-                    if is_gone(&e) {
-                        self.ebt = None;
-                        self.ebt_busy = false;
-                        return Ok(sent);
-                    }
-                    return Err(e.into());
-                }
-            }
-            if !busy || rpc.transmit_len() >= PRODUCE_WATERMARK {
-                break;
-            }
+        if !self.ebt_busy {
+            return Ok(false);
         }
-        self.ebt_busy = sent;
-        Ok(sent)
+        self.ebt_epoch = ebt.epoch();
+        let d = ebt.drain(session, db, rpc, *id, PRODUCE_WATERMARK)?;
+        if d.ended {
+            // Ours to end (a block, a newer session of the peer); the stream may be gone.
+            soft(rpc.end(*id));
+            self.ebt = None;
+        }
+        // More may wait behind the watermark.
+        self.ebt_busy = self.ebt.is_some() && d.sent;
+        Ok(d.sent)
     }
 
     /// Reads `createHistoryStream`'s options as ssb-db 20 does (see the module docs).
@@ -765,7 +791,9 @@ impl<'a> Peer<'a> {
         };
         let name: Vec<&str> = r.name.iter().map(String::as_str).collect();
         match (r.kind, name.as_slice()) {
-            (CallType::Async, ["manifest"]) => soft(rpc.respond(id, Ok(Body::Json(manifest())))),
+            (CallType::Async, ["manifest"]) => {
+                soft(rpc.respond(id, Ok(Body::Json(manifest(self.shared.ebt.is_some())))))
+            }
             (CallType::Async, ["whoami"]) => soft(rpc.respond(id, Ok(Body::Json(self.me.clone())))),
             (CallType::Source, ["createHistoryStream"]) => match self.history(&r.args) {
                 Ok(h) => {
@@ -784,19 +812,12 @@ impl<'a> Peer<'a> {
                 self.streams.insert(id, Open::Quiet);
             }
             (CallType::Duplex, ["ebt", "replicate"]) if self.ebt.is_none() => {
-                let engine = match self.peer_id.as_deref() {
-                    Some(p) => self.ebt_engine(p).unwrap_or_else(|e| {
-                        eprintln!("ssb serve: {e}");
-                        None
-                    }),
-                    None => None,
-                };
-                match engine {
-                    Some(engine) => {
-                        self.ebt = Some((id, engine));
+                match (&self.shared.ebt, &self.shared.feeds, self.peer_key) {
+                    (Some(ebt), Feeds::Db(db), Some(peer)) => {
+                        self.ebt = Some((id, ebt.open(db, peer)));
                         self.ebt_busy = true;
                     }
-                    None => soft(rpc.reject(id, RemoteError::no_such_method(r.kind, &r.name))),
+                    _ => soft(rpc.reject(id, RemoteError::no_such_method(r.kind, &r.name))),
                 }
             }
             (kind, _) => soft(rpc.reject(id, RemoteError::no_such_method(kind, &r.name))),
@@ -808,7 +829,7 @@ impl<'a> Peer<'a> {
         match ev {
             // Everyone on the network key may connect: only public data is served.
             Event::Authenticate(pk) => {
-                self.peer_id = Some(FeedId::from(pk).to_string());
+                self.peer_key = Some(FeedId::from(pk));
                 conn.accept()?;
             }
             Event::Rpc(Rpc::Request { id, request }) => self.on_request(conn, id, request)?,
@@ -823,10 +844,7 @@ impl<'a> Peer<'a> {
                             self.ebt_input(body);
                             self.ebt_busy = true;
                         }
-                        StreamItem::End(_) if ebt => {
-                            self.ebt = None;
-                            self.ebt_busy = false;
-                        }
+                        StreamItem::End(_) if ebt => self.ebt_close(),
                         StreamItem::Data(_) => {
                             if matches!(self.streams.get(&id), Some(Open::Ping)) {
                                 soft(rpc.send(id, Body::Json(json!(now_ms()))));
@@ -839,7 +857,10 @@ impl<'a> Peer<'a> {
                     }
                 }
             }
-            Event::Rpc(Rpc::Goodbye) => self.streams.clear(),
+            Event::Rpc(Rpc::Goodbye) => {
+                self.streams.clear();
+                self.ebt_close();
+            }
             Event::Rpc(Rpc::Response { .. }) | Event::Connected { .. } | Event::Closed => {}
         }
         Ok(())
@@ -943,20 +964,23 @@ fn serve_connection(sock: TcpStream, shared: &Shared) -> Result<(), NetError> {
     );
     let mut link = Link::new(conn, sock)?;
     let mut peer = Peer::new(shared);
+    let r = run_connection(&mut link, &mut peer, shared);
+    // However it ended, the EBT session ends with it (its clock is stored).
+    peer.ebt_close();
+    r
+}
+
+fn run_connection(link: &mut Link, peer: &mut Peer<'_>, shared: &Shared) -> Result<(), NetError> {
     let started = Instant::now();
     let mut last_output = started;
     let mut closing: Option<Instant> = None;
     loop {
-        let wait = if peer.has_work() {
-            Duration::ZERO
-        } else {
-            IDLE_POLL
-        };
-        match link.next_event(wait)? {
+        match link.next_event(peer.wait())? {
             Next::Event(ev) => peer.on_event(link.conn(), ev)?,
             Next::Idle => {}
             Next::Ended => return Ok(()),
         }
+        peer.ebt_poll();
         if link.conn().is_open() && peer.produce(link.conn())? {
             last_output = Instant::now();
         }

@@ -35,6 +35,11 @@
 //! | `messages` | author key (32) ‖ sequence (u64) | record: format (1), flags (1), id hash (32), receive timestamp (f64 bits, 8), value bytes as received |
 //! | `ids` | message id hash (32) | its `messages` key (40) |
 //! | `feeds` | author key (32) | latest: sequence (u64), id hash (32), claimed timestamp (f64 bits) |
+//! | `peer_clocks` | peer key (32) | the peer's EBT clock at the end of its last session, as JSON (`ssb-ebt`'s `ebt/<peer>` file: feed id → sequence) |
+//!
+//! `peer_clocks` is written by `ssb serve --store` only; a store made before it existed gets
+//! the table at its next writable open (the format is still [`FORMAT`]), and reading a store
+//! without it finds no clock.
 //!
 //! Record flag bit 0 ([`FLAG_CANONICAL`]): the bytes are exactly `JSON.stringify(value)`.
 //!
@@ -75,6 +80,12 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 const MESSAGES: TableDefinition<&[u8; 40], &[u8]> = TableDefinition::new("messages");
 const IDS: TableDefinition<&[u8; 32], &[u8; 40]> = TableDefinition::new("ids");
 const FEEDS: TableDefinition<&[u8; 32], &[u8; 48]> = TableDefinition::new("feeds");
+const PEER_CLOCKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("peer_clocks");
+
+/// The largest stored peer clock read back (JSON bytes): far above what an engine writes
+/// for the feeds it follows plus its allowance of others (`ssb-replication`'s defaults:
+/// about 4 100 entries of at most ~70 bytes).
+pub(crate) const MAX_PEER_CLOCK_BYTES: usize = 16 * 1024 * 1024;
 
 /// Bytes of a record before the value.
 const RECORD_HEAD: usize = 1 + 1 + 32 + 8;
@@ -573,6 +584,7 @@ impl FeedStore {
             txn.open_table(MESSAGES).map_err(|e| self.err(e))?;
             txn.open_table(IDS).map_err(|e| self.err(e))?;
             txn.open_table(FEEDS).map_err(|e| self.err(e))?;
+            txn.open_table(PEER_CLOCKS).map_err(|e| self.err(e))?;
         }
         txn.commit().map_err(|e| self.err(e))
     }
@@ -628,6 +640,66 @@ impl FeedStore {
             out.push((author, state));
         }
         Ok(out)
+    }
+
+    /// The stored EBT clock of `peer` (its JSON: feed id → sequence), if any. A store
+    /// without the `peer_clocks` table (made before it existed) has none.
+    pub(crate) fn peer_clock(
+        &self,
+        peer: &FeedId,
+    ) -> Result<Option<serde_json::Value>, StoreError> {
+        let txn = match &self.db {
+            Db::Write(db) => db.begin_read(),
+            Db::Read(db) => db.begin_read(),
+        }
+        .map_err(|e| self.err(e))?;
+        let table = match txn.open_table(PEER_CLOCKS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(self.err(e)),
+        };
+        let Some(g) = table.get(&peer.to_bytes()).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        let bytes = g.value();
+        if bytes.len() > MAX_PEER_CLOCK_BYTES {
+            return Err(self.corrupt(format!("the clock of {peer} is too long")));
+        }
+        serde_json::from_slice(bytes)
+            .map(Some)
+            .map_err(|e| self.corrupt(format!("the clock of {peer}: {e}")))
+    }
+
+    /// Stores `clock` (JSON) as the EBT clock of `peer`, replacing the one stored.
+    pub(crate) fn set_peer_clock(
+        &self,
+        peer: &FeedId,
+        clock: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let Db::Write(db) = &self.db else {
+            return Err(self.read_only());
+        };
+        let bytes = serde_json::to_vec(clock)
+            .map_err(|e| self.corrupt(format!("the clock of {peer}: {e}")))?;
+        if bytes.len() > MAX_PEER_CLOCK_BYTES {
+            return Err(self.corrupt(format!("the clock of {peer} is too long")));
+        }
+        let mut txn = db.begin_write().map_err(|e| self.err(e))?;
+        txn.set_quick_repair(true);
+        {
+            let mut table = txn.open_table(PEER_CLOCKS).map_err(|e| self.err(e))?;
+            table
+                .insert(&peer.to_bytes(), bytes.as_slice())
+                .map_err(|e| self.err(e))?;
+        }
+        txn.commit().map_err(|e| self.err(e))
+    }
+
+    fn read_only(&self) -> StoreError {
+        self.err(redb::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "opened read-only",
+        )))
     }
 
     /// How many feeds and messages the store holds.
@@ -706,10 +778,7 @@ impl FeedStore {
     /// thread: [`Prepared::new`] needs no store).
     pub(crate) fn append_prepared(&self, batch: &[Prepared]) -> Result<(), StoreError> {
         let Db::Write(db) = &self.db else {
-            return Err(self.err(redb::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                "opened read-only",
-            ))));
+            return Err(self.read_only());
         };
         if batch.is_empty() {
             return Ok(());
@@ -1016,6 +1085,43 @@ mod tests {
             FeedStore::open_read(&tmp("none")),
             Err(StoreError::Missing(_))
         ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn peer_clocks_are_stored_replaced_and_read_back() {
+        let dir = tmp("clocks");
+        let peer = Keypair::from_seed(&[8; 32]).feed_id();
+        let other = Keypair::from_seed(&[9; 32]).feed_id();
+        let store = FeedStore::open(&dir, &SignCap::None).unwrap();
+        assert_eq!(store.peer_clock(&peer).unwrap(), None);
+        let clock = serde_json::json!({ other.to_string(): 4, peer.to_string(): -1 });
+        store.set_peer_clock(&peer, &clock).unwrap();
+        assert_eq!(store.peer_clock(&peer).unwrap(), Some(clock));
+        let later = serde_json::json!({ other.to_string(): 7 });
+        store.set_peer_clock(&peer, &later).unwrap();
+        assert_eq!(store.peer_clock(&peer).unwrap().as_ref(), Some(&later));
+        assert_eq!(store.peer_clock(&other).unwrap(), None);
+        drop(store);
+        // Kept across opens, readable read-only (which cannot write one).
+        let r = FeedStore::open_read(&dir).unwrap();
+        assert_eq!(r.peer_clock(&peer).unwrap().as_ref(), Some(&later));
+        assert!(r.set_peer_clock(&peer, &later).is_err());
+        drop(r);
+        // A store made before the table existed: no clock when read; a writable open adds
+        // the table (same format).
+        let db = redb::Database::open(dir.join(DB_FILE)).unwrap();
+        let txn = db.begin_write().unwrap();
+        assert!(txn.delete_table(PEER_CLOCKS).unwrap());
+        txn.commit().unwrap();
+        drop(db);
+        let r = FeedStore::open_read(&dir).unwrap();
+        assert_eq!(r.peer_clock(&peer).unwrap(), None);
+        drop(r);
+        let w = FeedStore::open(&dir, &SignCap::None).unwrap();
+        w.set_peer_clock(&peer, &later).unwrap();
+        assert_eq!(w.peer_clock(&peer).unwrap(), Some(later));
+        drop(w);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -1536,3 +1536,198 @@ fn the_js_peer_replicates_from_ssb_serve_store_over_ebt() {
     let _ = child.wait();
     ours.terminate();
 }
+
+/// A JS EBT peer (server.js `--ebt`) as `seed`, with these extra arguments (`--feed`,
+/// `--connect`, `--replicate`, `--want`), and the lines it prints.
+fn js_ebt_peer(
+    dir: &Path,
+    name: &str,
+    seed: &str,
+    args: &[&str],
+) -> (Child, mpsc::Receiver<String>) {
+    let mut cmd = Command::new("node");
+    cmd.current_dir(js_dir()).args([
+        "peer/server.js",
+        "--seed",
+        &seed.repeat(32),
+        "--max-seconds",
+        "120",
+        "--ebt",
+    ]);
+    cmd.args(args);
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.join(format!("{name}.err"))).expect("js stderr"))
+        .spawn()
+        .expect("node starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    (child, rx)
+}
+
+/// The next line `rx` gets within [`RUN_LIMIT`], as JSON; `what` and `log` for the failure.
+fn next_json(
+    rx: &mpsc::Receiver<String>,
+    what: &str,
+    log: &dyn Fn() -> String,
+) -> serde_json::Value {
+    let line = rx
+        .recv_timeout(RUN_LIMIT)
+        .unwrap_or_else(|_| panic!("no line from {what} within {RUN_LIMIT:?}\n{}", log()));
+    serde_json::from_str(&line).expect("JSON line")
+}
+
+/// Waits (at most [`RUN_LIMIT`]) until the server's stderr holds `needle`.
+fn wait_for_log(server: &Server, needle: &str) {
+    let start = Instant::now();
+    while !server.log().contains(needle) {
+        assert!(
+            start.elapsed() < RUN_LIMIT,
+            "the server never logged {needle:?}; its stderr:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `ssb serve --store DIR` with these extra flags (`--follow`).
+fn ours_store_with(dir: &Path, secret: &str, store: &str, extra: &[&str], log: &str) -> Server {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ssb"));
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--secret", secret]);
+    cmd.args(["--store", store]);
+    cmd.args(extra);
+    Server::start(cmd, dir.join(log), false)
+}
+
+/// Our `ssb serve --store` as a full EBT peer: a JS peer (ssb-ebt 9) dials it and pushes its
+/// feed, which we follow (`--follow`) but hold none of; meanwhile a second JS peer, connected
+/// before, gets every message from us as it arrives (live forwarding), and so does our own
+/// `ssb replicate`. Then our store's export is the JS feed byte for byte, the pushing peer's
+/// clock was stored when its session ended, and its next session loads it.
+#[test]
+fn the_js_peer_pushes_its_feed_to_ssb_serve_store_and_it_is_forwarded_live() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("serve-ebt-push");
+    let (server_secret, _) = secret(&dir, "server.secret", SERVE_SEED);
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let (file, lines) = js_feed_of(&dir, 0x63, 300);
+    let author = author_of(&lines[0]);
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let ours = ours_store_with(
+        &dir,
+        &server_secret,
+        store,
+        &["--follow", &author],
+        "serve-1.err",
+    );
+
+    // The receiver first: it wants the feed and has none of it; so do we.
+    let want = format!("{author}:300");
+    let (mut receiver, rx) = js_ebt_peer(
+        &dir,
+        "receiver",
+        "07",
+        &[
+            "--replicate",
+            &author,
+            "--want",
+            &want,
+            "--connect",
+            &ours.address,
+        ],
+    );
+    let js_log =
+        |name: &str| std::fs::read_to_string(dir.join(format!("{name}.err"))).unwrap_or_default();
+    let ready = next_json(&rx, "the receiver", &|| js_log("receiver"));
+    let receiver_id = ready["id"].as_str().expect("id").to_owned();
+    let receiver_address = ready["address"].as_str().expect("address").to_owned();
+    wait_for_log(&ours, &format!("EBT session with {receiver_id}: loaded"));
+
+    // Then the JS author's peer dials us and pushes its feed.
+    let (mut pusher, prx) = js_ebt_peer(
+        &dir,
+        "pusher",
+        "06",
+        &["--feed", &file, "--connect", &ours.address],
+    );
+    let ready = next_json(&prx, "the pusher", &|| js_log("pusher"));
+    let pusher_id = ready["id"].as_str().expect("id").to_owned();
+
+    // Forwarded live: the receiver's db gets the whole feed through us, exactly.
+    let have = next_json(&rx, "the receiver's --want", &|| {
+        format!(
+            "receiver:\n{}\npusher:\n{}\nours:\n{}",
+            js_log("receiver"),
+            js_log("pusher"),
+            ours.log()
+        )
+    });
+    assert_eq!(have["have"], author.as_str(), "{have}");
+    assert_eq!(have["sequence"], 300, "{have}");
+    let args = format!("{{\"id\":\"{author}\",\"keys\":false}}");
+    let r = ssb(&[
+        "call",
+        &receiver_address,
+        "createHistoryStream",
+        &args,
+        "--source",
+        "--secret",
+        &our_secret,
+    ]);
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    assert_eq!(r.lines(), lines_of(&lines, 0, lines.len()));
+    let _ = receiver.kill();
+    let _ = receiver.wait();
+
+    // Our own client gets it from our serve too, while it runs.
+    let copy = dir.join("copy");
+    let copy = copy.to_str().expect("UTF-8");
+    let r = replicate(&ours.address, &our_secret, copy, &[&author], &[]);
+    assert_eq!(r.code(), Some(0), "{r:?}\nours:\n{}", ours.log());
+    assert_eq!(
+        r.lines(),
+        [format!("{{\"feed\":\"{author}\",\"sequence\":300}}")]
+    );
+    assert_eq!(exported_values(copy, &author), lines);
+
+    // The pusher's session ends with its connection: its clock is stored.
+    let _ = pusher.kill();
+    let _ = pusher.wait();
+    wait_for_log(
+        &ours,
+        &format!("EBT session with {pusher_id} ended; its clock of 1 feeds stored"),
+    );
+    ours.terminate();
+    assert_eq!(
+        exported_values(store, &author),
+        lines,
+        "our store holds the JS feed exactly"
+    );
+
+    // The next session of the pusher loads that clock.
+    let ours = ours_store_with(&dir, &server_secret, store, &[], "serve-2.err");
+    let (mut pusher, prx) = js_ebt_peer(
+        &dir,
+        "pusher-2",
+        "06",
+        &["--feed", &file, "--connect", &ours.address],
+    );
+    let _ = next_json(&prx, "the pusher", &|| js_log("pusher-2"));
+    wait_for_log(
+        &ours,
+        &format!("EBT session with {pusher_id}: loaded a stored clock of 1 feeds"),
+    );
+    let _ = pusher.kill();
+    let _ = pusher.wait();
+    ours.terminate();
+    assert_eq!(exported_values(store, &author), lines);
+}

@@ -187,6 +187,19 @@ fn serves_five_interleaved_feeds_and_the_methods_js_peers_call() {
         other => panic!("{other:?}"),
     }
 
+    // Feed files: no EBT in the manifest.
+    let manifest = c
+        .call_async(&["manifest"], vec![], soon())
+        .expect("manifest")
+        .expect("an answer");
+    let manifest: serde_json::Value = match manifest {
+        Body::Json(v) => v,
+        Body::RawJson(t) => serde_json::from_str(&t).expect("manifest JSON"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(manifest["createHistoryStream"], "source");
+    assert_eq!(manifest.get("ebt"), None, "{manifest}");
+
     // blobs.createWants: no wants, and the stream stays open; blobs.changes: open, silent.
     let wants = c
         .open(CallType::Source, &["blobs", "createWants"], vec![])

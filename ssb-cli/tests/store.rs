@@ -417,11 +417,16 @@ fn store_and_input_errors_exit_2() {
         None,
     );
     one_line(&out, "the store holds messages of the main network");
-    // A store one process writes is not opened by another; readers share it.
+    // A store one process writes is not opened by another: `ssb serve --store` writes
+    // (what it receives over EBT), so neither an import nor an export runs meanwhile.
     let server = serve_store(&keygen(&dir, 0x45), &store);
     one_line(&import(&store, &[&feed]), "in use by another process");
-    assert_eq!(export(&store, &a, &[]).lines().count(), 2);
+    one_line(
+        &ssb(&["export", "--store", path(&store), "--feed", &a], None),
+        "in use by another process",
+    );
     drop(server);
+    assert_eq!(export(&store, &a, &[]).lines().count(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -483,13 +488,38 @@ fn serve_store_streams_exactly_the_stored_feeds() {
             .as_bytes(),
     );
     assert_eq!(import(&store, &[&file]).status.code(), Some(0));
+    let authors = authors_of(&feed);
+    // The exports first: the server then holds the store.
+    let exports: Vec<Vec<Body>> = authors
+        .iter()
+        .map(|a| {
+            export(&store, a, &[])
+                .lines()
+                .map(|l| Body::RawJson(l.to_owned()))
+                .collect()
+        })
+        .collect();
     let server = serve_store(&keygen(&dir, 0x46), &store);
     let soon = || Instant::now() + Duration::from_secs(10);
     let addr = net::parse_address(&server.address).expect("address");
     let me = Keypair::from_seed(&[0x47; 32]);
     let mut c =
         net::Client::connect(&addr, &me, &NetworkKey::MAIN_NET, true, soon()).expect("connect");
-    let authors = authors_of(&feed);
+    // With a store the manifest has EBT.
+    let manifest = c
+        .call_async(&["manifest"], vec![], soon())
+        .expect("manifest")
+        .expect("an answer");
+    let manifest: serde_json::Value = match manifest {
+        Body::Json(v) => v,
+        Body::RawJson(t) => serde_json::from_str(&t).expect("manifest JSON"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        manifest["ebt"],
+        serde_json::json!({ "replicate": "duplex" })
+    );
+    assert_eq!(manifest["createHistoryStream"], "source");
     // Five streams at once (five cursors), then each whole feed: the export's lines.
     let ids: Vec<_> = authors
         .iter()
@@ -500,15 +530,6 @@ fn serve_store_streams_exactly_the_stored_feeds() {
                 vec![serde_json::json!({ "id": a, "limit": 20 })],
             )
             .expect("open")
-        })
-        .collect();
-    let exports: Vec<Vec<Body>> = authors
-        .iter()
-        .map(|a| {
-            export(&store, a, &[])
-                .lines()
-                .map(|l| Body::RawJson(l.to_owned()))
-                .collect()
         })
         .collect();
     for (want, id) in exports.iter().zip(ids) {
@@ -560,10 +581,13 @@ fn serve_store_streams_exactly_the_stored_feeds() {
         &mut c,
         serde_json::json!({ "id": a, "values": false, "limit": 2 }),
     );
-    let keys: Vec<Body> = export(&store, a, &[])
-        .lines()
+    let keys: Vec<Body> = exports[1]
+        .iter()
         .take(2)
-        .map(|l| Body::Text(l[8..60].to_owned()))
+        .map(|l| match l {
+            Body::RawJson(l) => Body::Text(l[8..60].to_owned()),
+            other => panic!("{other:?}"),
+        })
         .collect();
     assert_eq!(items, keys);
     c.close(soon()).expect("goodbye");
