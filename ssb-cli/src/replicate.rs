@@ -12,6 +12,10 @@
 //! with `--legacy`, each feed is pulled with `createHistoryStream` from the stored sequence
 //! plus one instead.
 //!
+//! The peer's clock (what it has of each feed, as the session learned it) is kept in the
+//! store when the session ends and loaded when the next starts, so feeds that did not
+//! change since are not mentioned again (request skipping, as `ssb-ebt` does).
+//!
 //! EBT has no "done": a feed is finished when we hold the sequence the peer claims for it,
 //! or the peer says it does not replicate it (`-1`), or it sent an invalid message for it,
 //! or it has not mentioned the feed [`UNANSWERED_GRACE`] after its first notes (a JS peer
@@ -560,7 +564,15 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, CliError> {
         }
         legacy_pull(&mut client, &mut sink, &feeds, deadline, progress)
     } else {
-        match ebt(&mut client, &mut sink, &me, &feeds, deadline, progress) {
+        match ebt(
+            &mut client,
+            &mut sink,
+            &me,
+            &feeds,
+            deadline,
+            progress,
+            verbose,
+        ) {
             Ok(Ebt::Done(unanswered)) => {
                 if verbose {
                     eprintln!("ssb replicate: EBT (ebt.replicate)");
@@ -631,6 +643,7 @@ fn ebt(
     feeds: &[FeedId],
     deadline: Instant,
     progress: bool,
+    verbose: bool,
 ) -> Result<Ebt, CliError> {
     let peer = FeedId::from(client.peer()).to_string();
     let names: Vec<String> = feeds.iter().map(FeedId::to_string).collect();
@@ -650,9 +663,62 @@ fn ebt(
         engine.follow(n, true);
     }
     engine.connect(&peer, Role::Client);
+    // The peer's clock as the last session left it: feeds that did not change since are
+    // not mentioned again (request skipping, as ssb-ebt does).
+    let peer_id = FeedId::from(client.peer());
+    let stored = match sink.store.peer_clock(&peer_id) {
+        Ok(Some(json)) => PeerClock::from_json(&json),
+        Ok(None) => PeerClock::new(),
+        Err(e) => {
+            eprintln!("ssb replicate: the stored clock of {peer}: {e}; starting from none");
+            PeerClock::new()
+        }
+    };
+    if verbose {
+        eprintln!(
+            "ssb replicate: loaded a stored clock of {} feeds of {peer}",
+            stored.len()
+        );
+    }
     engine
-        .load_peer_clock(&peer, &PeerClock::new())
+        .load_peer_clock(&peer, &stored)
         .map_err(|e| CliError::input(e.to_string()))?;
+    let outcome = ebt_session(
+        client,
+        sink,
+        &mut engine,
+        &peer,
+        &names,
+        &by_name,
+        feeds,
+        deadline,
+        progress,
+    );
+    // Whatever happened, what we learned of the peer's clock is kept for the next session.
+    if let Some(c) = engine.disconnect(&peer).and_then(|c| c.clock)
+        && let Err(e) = sink.store.set_peer_clock(&peer_id, &c.to_json())
+    {
+        eprintln!("ssb replicate: storing the clock of {peer}: {e}");
+    }
+    outcome
+}
+
+/// The EBT session itself, until every feed is finished.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the session's parts, set up by `ebt`"
+)]
+fn ebt_session(
+    client: &mut Client,
+    sink: &mut Sink,
+    engine: &mut Engine<Msg>,
+    peer: &str,
+    names: &[String],
+    by_name: &BTreeMap<&str, FeedId>,
+    feeds: &[FeedId],
+    deadline: Instant,
+    progress: bool,
+) -> Result<Ebt, CliError> {
     let id = client
         .endpoint()
         .and_then(|e| {
@@ -675,16 +741,16 @@ fn ebt(
     loop {
         let now = now_ms();
         engine.tick(now);
-        sink.collect(&mut engine, &by_name, Some(Duration::ZERO))?;
+        sink.collect(engine, by_name, Some(Duration::ZERO))?;
         let validate =
             sink.has_room() && (paused || engine.pending_validations() >= VALIDATE_BATCH);
-        drain(client, &mut engine, sink, &peer, &by_name, id, validate)?;
+        drain(client, engine, sink, peer, by_name, id, validate)?;
         let grace_over = notes_at.is_some_and(|t| t.elapsed() >= UNANSWERED_GRACE);
-        if got_notes && !sink.busy() && finished(&engine, &names, now, grace_over) {
+        if got_notes && !sink.busy() && finished(engine, names, now, grace_over) {
             if let Ok(e) = client.endpoint() {
                 let _ = e.end(id);
             }
-            return Ok(Ebt::Done(unanswered(&engine, &names, now)));
+            return Ok(Ebt::Done(unanswered(engine, names, now)));
         }
         if progress && last_report.elapsed() > Duration::from_secs(1) {
             last_report = Instant::now();
@@ -707,7 +773,7 @@ fn ebt(
                 paused = true;
                 // Nothing to read: wait for the validation thread instead.
                 if sink.busy() && !sink.has_room() || engine.pending_validations() == 0 {
-                    sink.collect(&mut engine, &by_name, Some(STEP))?;
+                    sink.collect(engine, by_name, Some(STEP))?;
                 }
             }
             Next::Ended => return Err(CliError::input("the peer closed the connection")),
@@ -719,9 +785,9 @@ fn ebt(
         loop {
             if engine.validation_queue_full() {
                 if !sink.has_room() {
-                    sink.collect(&mut engine, &by_name, None)?;
+                    sink.collect(engine, by_name, None)?;
                 }
-                drain(client, &mut engine, sink, &peer, &by_name, id, true)?;
+                drain(client, engine, sink, peer, by_name, id, true)?;
             }
             let Some(item) = client.endpoint().ok().and_then(|e| e.read(id)) else {
                 break;
@@ -739,7 +805,7 @@ fn ebt(
                             got_notes = true;
                             notes_at.get_or_insert_with(Instant::now);
                             engine
-                                .handle_notes(&peer, &notes, now)
+                                .handle_notes(peer, &notes, now)
                                 .map_err(|e| CliError::input(e.to_string()))?;
                         }
                         Ok(Incoming::Message { author, sequence }) => {
@@ -749,7 +815,7 @@ fn ebt(
                             });
                             engine
                                 .handle_message(
-                                    &peer,
+                                    peer,
                                     &author,
                                     sequence,
                                     Msg {
@@ -765,9 +831,9 @@ fn ebt(
                     }
                 }
                 StreamItem::End(Ok(())) => {
-                    sink.collect(&mut engine, &by_name, None)?;
-                    return if got_notes && finished(&engine, &names, now, true) {
-                        Ok(Ebt::Done(unanswered(&engine, &names, now)))
+                    sink.collect(engine, by_name, None)?;
+                    return if got_notes && finished(engine, names, now, true) {
+                        Ok(Ebt::Done(unanswered(engine, names, now)))
                     } else {
                         Err(CliError::input("the peer ended the EBT stream"))
                     };

@@ -1157,7 +1157,8 @@ fn exported_values(store: &str, feed: &str) -> Vec<String> {
 /// Three JS authors × 200 messages, replicated by `ssb replicate --verbose` from the JS
 /// server (EBT, fallback to createHistoryStream, or --legacy), twice: the store holds
 /// exactly the JS feeds, the second run is a no-op, and stderr says `how` (the way the
-/// feeds came) both times.
+/// feeds came) both times; over EBT the second run starts from the server's clock the
+/// first one stored.
 fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str], how: &str) {
     if !have_node() {
         return;
@@ -1190,6 +1191,12 @@ fn replicate_three_js_feeds(name: &str, ebt: bool, extra: &[&str], how: &str) {
         assert!(r.stderr.contains(how), "round {round}: not {how:?}: {r:?}");
         if how.starts_with("ssb replicate: EBT") {
             assert!(!r.stderr.contains("createHistoryStream"), "{r:?}");
+            // The server's clock is kept between runs: the second starts from it.
+            let loaded = format!("loaded a stored clock of {} feeds", [0, 3][round]);
+            assert!(
+                r.stderr.contains(&loaded),
+                "round {round}: {loaded:?}: {r:?}"
+            );
         }
         for ((_, lines), a) in feeds.iter().zip(&ids) {
             assert_eq!(&exported_values(store, a), lines, "round {round}: {a}");
