@@ -34,6 +34,7 @@
 //! | `meta` | `"format"` / `"sign_cap"` | `[FORMAT]` / the network's HMAC key (32 bytes), or empty for the main network |
 //! | `messages` | author key (32) ‖ sequence (u64) | record: format (1), flags (1), id hash (32), receive timestamp (f64 bits, 8), value bytes as received |
 //! | `ids` | message id hash (32) | its `messages` key (40) |
+//! | `id_runs` | run number (u64) | the ids of one large batch not merged into `ids` yet: entries of id hash (32) ‖ `messages` key (40), sorted by hash ([`MIN_ID_RUN`], [`MAX_ID_RUNS`]) |
 //! | `feeds` | author key (32) | latest: sequence (u64), id hash (32), claimed timestamp (f64 bits) |
 //! | `peer_clocks` | peer key (32) | the peer's EBT clock at the end of its last session, as JSON (`ssb-ebt`'s `ebt/<peer>` file: feed id → sequence) |
 //!
@@ -81,6 +82,19 @@ const MESSAGES: TableDefinition<&[u8; 40], &[u8]> = TableDefinition::new("messag
 const IDS: TableDefinition<&[u8; 32], &[u8; 40]> = TableDefinition::new("ids");
 const FEEDS: TableDefinition<&[u8; 32], &[u8; 48]> = TableDefinition::new("feeds");
 const PEER_CLOCKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("peer_clocks");
+const ID_RUNS: TableDefinition<u64, &[u8]> = TableDefinition::new("id_runs");
+
+/// Bytes of one entry of an id run: the id's hash (32) and its `messages` key (40).
+const ID_ENTRY: usize = 32 + 40;
+/// A batch with at least this many messages writes its ids as one sorted run (`id_runs`)
+/// instead of inserting them into `ids` one by one: random keys make every insert touch
+/// another page of `ids`, and every page touched is rewritten at the commit.
+pub(crate) const MIN_ID_RUN: usize = 256;
+/// At most this many runs wait in `id_runs`; the commit that would add one more merges them
+/// all (and its own) into `ids` in one pass, so each page of `ids` is rewritten once per
+/// `MAX_ID_RUNS` batches instead of once per batch. A lookup by id reads `ids`, then each
+/// run (newest first, a binary search in it).
+pub(crate) const MAX_ID_RUNS: u64 = 8;
 
 /// The largest stored peer clock read back (JSON bytes): far above what an engine writes
 /// for the feeds it follows plus its allowance of others (`ssb-replication`'s defaults:
@@ -585,6 +599,7 @@ impl FeedStore {
             txn.open_table(IDS).map_err(|e| self.err(e))?;
             txn.open_table(FEEDS).map_err(|e| self.err(e))?;
             txn.open_table(PEER_CLOCKS).map_err(|e| self.err(e))?;
+            txn.open_table(ID_RUNS).map_err(|e| self.err(e))?;
         }
         txn.commit().map_err(|e| self.err(e))
     }
@@ -727,18 +742,54 @@ impl FeedStore {
             .ok_or_else(|| self.corrupt(format!("record {feed} {sequence}")))
     }
 
-    /// The message with id `id`.
+    /// The message with id `id`: looked up in `ids`, then in each id run waiting.
     #[allow(
         dead_code,
-        reason = "for `ssb replicate` (issue 13); the unit tests use it"
+        reason = "no command looks messages up by id yet; the unit tests do"
     )]
     pub(crate) fn get_by_id(&self, id: &MsgId) -> Result<Option<StoredMessage>, StoreError> {
-        let ids = self.table(IDS)?;
-        let Some(g) = ids.get(&id.to_bytes()).map_err(|e| self.err(e))? else {
-            return Ok(None);
+        let hash = id.to_bytes();
+        let txn = match &self.db {
+            Db::Write(db) => db.begin_read(),
+            Db::Read(db) => db.begin_read(),
+        }
+        .map_err(|e| self.err(e))?;
+        let ids = txn.open_table(IDS).map_err(|e| self.err(e))?;
+        if let Some(g) = ids.get(&hash).map_err(|e| self.err(e))? {
+            let (author, sequence) = split_key(g.value());
+            return self.get(&author, sequence);
+        }
+        let runs = match txn.open_table(ID_RUNS) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(self.err(e)),
         };
-        let (author, sequence) = split_key(g.value());
-        self.get(&author, sequence)
+        for entry in runs.iter().map_err(|e| self.err(e))?.rev() {
+            let (_, v) = entry.map_err(|e| self.err(e))?;
+            let run = v.value();
+            let n = run.len() / ID_ENTRY;
+            let at = |i: usize| run.get(i * ID_ENTRY..i * ID_ENTRY + ID_ENTRY);
+            // Binary search of the run's sorted entries.
+            let (mut lo, mut hi) = (0, n);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let Some(e) = at(mid) else { break };
+                match e.get(..32).map(|h| h.cmp(&hash[..])) {
+                    Some(std::cmp::Ordering::Less) => lo = mid + 1,
+                    Some(std::cmp::Ordering::Greater) => hi = mid,
+                    Some(std::cmp::Ordering::Equal) => {
+                        let key = e
+                            .get(32..)
+                            .and_then(|k| <&[u8; 40]>::try_from(k).ok())
+                            .ok_or_else(|| self.corrupt("an id run entry"))?;
+                        let (author, sequence) = split_key(key);
+                        return self.get(&author, sequence);
+                    }
+                    None => break,
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// The messages of `feed` from sequence `from` up to (not including) `to`, read from the
@@ -792,6 +843,7 @@ impl FeedStore {
             let mut feeds = txn.open_table(FEEDS).map_err(|e| self.err(e))?;
             // Each feed's latest state, read once per batch and written once at its end.
             let mut latest: HashMap<[u8; 32], (Option<FeedState>, bool)> = HashMap::new();
+            let mut id_entries: Vec<([u8; 32], [u8; 40])> = Vec::with_capacity(batch.len());
             for m in batch {
                 let author = m.author;
                 let author_key = author.to_bytes();
@@ -828,8 +880,7 @@ impl FeedStore {
                 messages
                     .insert(&key, m.record.as_slice())
                     .map_err(|e| self.err(e))?;
-                ids.insert(&m.state.id.to_bytes(), &key)
-                    .map_err(|e| self.err(e))?;
+                id_entries.push((m.state.id.to_bytes(), key));
                 *entry = (Some(m.state), true);
             }
             for (author, (state, changed)) in &latest {
@@ -839,8 +890,57 @@ impl FeedStore {
                         .map_err(|e| self.err(e))?;
                 }
             }
+            let mut runs = txn.open_table(ID_RUNS).map_err(|e| self.err(e))?;
+            self.index_ids(&mut ids, &mut runs, id_entries)?;
         }
         txn.commit().map_err(|e| self.err(e))
+    }
+
+    /// Writes a batch's ids: into `ids` if it is small, else as a new sorted run, or, when
+    /// [`MAX_ID_RUNS`] wait, merged with them into `ids` (see [`MIN_ID_RUN`]).
+    fn index_ids(
+        &self,
+        ids: &mut redb::Table<'_, &'static [u8; 32], &'static [u8; 40]>,
+        runs: &mut redb::Table<'_, u64, &'static [u8]>,
+        mut entries: Vec<([u8; 32], [u8; 40])>,
+    ) -> Result<(), StoreError> {
+        entries.sort_unstable_by_key(|a| a.0);
+        let waiting = runs.len().map_err(|e| self.err(e))?;
+        if entries.len() >= MIN_ID_RUN && waiting < MAX_ID_RUNS {
+            let next = runs
+                .last()
+                .map_err(|e| self.err(e))?
+                .map_or(0, |(k, _)| k.value().saturating_add(1));
+            let mut run = Vec::with_capacity(entries.len() * ID_ENTRY);
+            for (id, key) in &entries {
+                run.extend_from_slice(id);
+                run.extend_from_slice(key);
+            }
+            runs.insert(next, run.as_slice()).map_err(|e| self.err(e))?;
+            return Ok(());
+        }
+        if entries.len() >= MIN_ID_RUN {
+            // Merge every run waiting with this batch: `ids` in key order, one pass.
+            while let Some((_, v)) = runs.pop_first().map_err(|e| self.err(e))? {
+                let run = v.value();
+                if run.len() % ID_ENTRY != 0 {
+                    return Err(self.corrupt("an id run of a partial entry"));
+                }
+                for e in run.chunks_exact(ID_ENTRY) {
+                    let (id, key) = e.split_at(32);
+                    let (Ok(id), Ok(key)) = (<[u8; 32]>::try_from(id), <[u8; 40]>::try_from(key))
+                    else {
+                        return Err(self.corrupt("an id run entry"));
+                    };
+                    entries.push((id, key));
+                }
+            }
+            entries.sort_unstable_by_key(|a| a.0);
+        }
+        for (id, key) in &entries {
+            ids.insert(id, key).map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 }
 
@@ -957,6 +1057,55 @@ mod tests {
                 .into_bytes()
                 .into_boxed_slice(),
         )
+    }
+
+    /// Batches large enough to write their ids as runs: after runs were merged into `ids`
+    /// (more than MAX_ID_RUNS batches), with runs still waiting, and after a reopen, every
+    /// message is found by its id; an id never stored is not; a failed batch leaves no run.
+    #[test]
+    fn ids_in_runs_and_merged_are_all_found() {
+        let dir = tmp("id-runs");
+        let batches = usize::try_from(MAX_ID_RUNS).unwrap() + 3;
+        let a = feed(3, MIN_ID_RUN * batches + 5);
+        let store = FeedStore::open(&dir, &SignCap::None).unwrap();
+        let mut at = 0;
+        for _ in 0..batches {
+            let batch: Vec<NewMessage> = a[at..at + MIN_ID_RUN]
+                .iter()
+                .map(|m| new(m, compact(m)))
+                .collect();
+            store.append(&batch).unwrap();
+            at += MIN_ID_RUN;
+        }
+        // A small batch goes to `ids` directly; a failing large one leaves nothing.
+        store.append(&[new(&a[at], compact(&a[at]))]).unwrap();
+        at += 1;
+        let gap: Vec<NewMessage> = a[at + 1..].iter().map(|m| new(m, compact(m))).collect();
+        assert!(store.append(&gap).is_err());
+        let check = |store: &FeedStore| {
+            for (i, m) in a[..at].iter().enumerate() {
+                let got = store.get_by_id(&m.id()).unwrap();
+                assert_eq!(got.map(|g| g.sequence), Some(i as u64 + 1), "message {i}");
+            }
+            for m in &a[at..] {
+                assert_eq!(store.get_by_id(&m.id()).unwrap(), None);
+            }
+        };
+        check(&store);
+        let txn = match &store.db {
+            Db::Write(db) => db.begin_read().unwrap(),
+            Db::Read(_) => unreachable!(),
+        };
+        let runs = txn.open_table(ID_RUNS).unwrap().len().unwrap();
+        let merged = txn.open_table(IDS).unwrap().len().unwrap();
+        assert!(runs > 0 && runs <= MAX_ID_RUNS, "{runs} runs waiting");
+        assert!(
+            merged > MAX_ID_RUNS * MIN_ID_RUN as u64,
+            "{merged} ids merged"
+        );
+        drop(txn);
+        drop(store);
+        check(&FeedStore::open_read(&dir).unwrap());
     }
 
     #[test]
