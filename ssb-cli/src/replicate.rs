@@ -8,9 +8,10 @@
 //! served from the store; received messages are validated with `ssb-feed` against the
 //! store's latest state of their feed, in batches on a validation thread (signatures on
 //! every core), and stored by a writer thread (transactions of at most [`BATCH`]
-//! messages), while the network thread goes on reading. If the peer has no EBT (`legacy::ebt_unsupported` recognises its error) or
-//! with `--legacy`, each feed is pulled with `createHistoryStream` from the stored sequence
-//! plus one instead.
+//! messages), while the network thread goes on reading. If the peer has no EBT
+//! (`legacy::ebt_unsupported` recognises its error, or it neither answers nor refuses the
+//! call within [`EBT_ANSWER_TIMEOUT`]) or with `--legacy`, each feed is pulled with
+//! `createHistoryStream` from the stored sequence plus one instead.
 //!
 //! The peer's clock (what it has of each feed, as the session learned it) is kept in the
 //! store when the session ends and loaded when the next starts, so feeds that did not
@@ -58,6 +59,11 @@ pub(crate) const BATCH: usize = 8000;
 const VALIDATE_BATCH: usize = 256;
 /// History-stream items validated at once (at most).
 const LEGACY_RUN: usize = 256;
+/// A peer that neither answers `ebt.replicate` with notes nor refuses it this long after the
+/// call is taken to have no EBT: the session is abandoned and the feeds are pulled with
+/// `createHistoryStream` (a server writes its notes first, at once: JS does within
+/// milliseconds).
+pub(crate) const EBT_ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
 /// A feed the peer has not mentioned this long after its first notes is finished as one it
 /// does not replicate (a JS peer answers every feed asked for at once: this is for peers
 /// that never answer).
@@ -71,7 +77,8 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// Connects to ADDRESS with the secret handshake as --secret and replicates each --feed over
 /// EBT (ebt.replicate, as ssb-ebt 9 does): every message is validated with ssb-feed against
-/// the store's latest state of its feed and stored. A peer without EBT (or --legacy) is
+/// the store's latest state of its feed and stored. A peer without EBT (its unknown-method
+/// error, or no answer to ebt.replicate within 10 s), or --legacy, is
 /// asked with createHistoryStream per feed instead, from the stored sequence plus one.
 ///
 /// A feed is finished when the store holds the sequence the peer claims for it (or the peer
@@ -731,6 +738,7 @@ fn ebt_session(
         })
         .map_err(|e| net_error(&e))?;
     let mut got_notes = false;
+    let called = Instant::now();
     // When the peer's first notes came: feeds it has not mentioned UNANSWERED_GRACE later
     // are finished.
     let mut notes_at: Option<Instant> = None;
@@ -756,6 +764,16 @@ fn ebt_session(
             last_report = Instant::now();
             let have: u64 = feeds.iter().map(|f| sink.latest(f)).sum();
             eprint!("\rssb replicate: {have} messages held");
+        }
+        if !got_notes && called.elapsed() >= EBT_ANSWER_TIMEOUT {
+            // Neither notes nor an error: this peer does not do EBT with us.
+            if let Ok(e) = client.endpoint() {
+                let _ = e.abandon(id);
+            }
+            return Ok(Ebt::Unsupported(format!(
+                "no answer to ebt.replicate within {} s",
+                EBT_ANSWER_TIMEOUT.as_secs()
+            )));
         }
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {

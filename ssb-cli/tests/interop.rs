@@ -1403,6 +1403,105 @@ fn replicate_blocks_a_feed_a_peer_forged_and_takes_the_rest() {
     assert_eq!(exported_values(store, &ba), bad[..2]);
 }
 
+/// A peer (this test's own, on ssb-connection) that takes `ebt.replicate` and never answers
+/// it, and answers `createHistoryStream` of its one feed with `lines` from the sequence
+/// asked for. Returns its address; the thread ends with the connection.
+fn silent_ebt_server(author: String, lines: Vec<String>) -> String {
+    use ssb_connection::{Connection, Event};
+    use ssb_muxrpc::Event as Rpc;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let keys = ssb_crypto::Keypair::from_seed(&[0x45; 32]);
+    let address = net::address_of(listener.local_addr().expect("addr"), keys.public());
+    std::thread::spawn(move || {
+        let (sock, _) = listener.accept().expect("accept");
+        let mut config = ssb_connection::Config::default();
+        config.rpc.raw_json = true;
+        let conn = Connection::server_with_rng(
+            ssb_crypto::NetworkKey::MAIN_NET,
+            &keys,
+            &mut rand_core::OsRng,
+            config,
+        );
+        let mut link = net::Link::new(conn, sock).expect("link");
+        let start = Instant::now();
+        while start.elapsed() < RUN_LIMIT {
+            let ev = match link.next_event(Duration::from_millis(50)) {
+                Ok(net::Next::Event(ev)) => ev,
+                Ok(net::Next::Idle) => continue,
+                Ok(net::Next::Ended) | Err(_) => return,
+            };
+            let conn = link.conn();
+            match ev {
+                Event::Authenticate(_) => conn.accept().expect("accept"),
+                Event::Rpc(Rpc::Request { id, request })
+                    if request.name == ["createHistoryStream"] =>
+                {
+                    let opts = request.args.first().cloned().unwrap_or_default();
+                    let from = opts
+                        .get("sequence")
+                        .or_else(|| opts.get("seq"))
+                        .and_then(serde_json::Value::as_u64)
+                        .unwrap_or(1)
+                        .max(1);
+                    let ep = conn.endpoint().expect("open");
+                    if opts.get("id").and_then(serde_json::Value::as_str) == Some(&*author) {
+                        for l in lines.iter().skip(usize::try_from(from - 1).expect("from")) {
+                            ep.send(id, Body::RawJson(l.clone())).expect("send");
+                        }
+                    }
+                    ep.end(id).expect("end");
+                }
+                // ebt.replicate (and anything else): taken, never answered.
+                _ => {}
+            }
+        }
+    });
+    address
+}
+
+/// A peer that takes `ebt.replicate` but neither answers nor refuses it: after
+/// `EBT_ANSWER_TIMEOUT` (10 s) `ssb replicate` falls back to createHistoryStream and gets
+/// the feed whole (exit 0; `--verbose` says why).
+#[test]
+fn replicate_falls_back_when_ebt_is_never_answered() {
+    if !have_node() {
+        return;
+    }
+    let dir = tmp("replicate-silent");
+    let (our_secret, _) = secret(&dir, "secret", OUR_SEED);
+    let (_, lines) = js_feed_of(&dir, 0x55, 7);
+    let author = author_of(&lines[0]);
+    let address = silent_ebt_server(author.clone(), lines.clone());
+    let store = dir.join("store");
+    let store = store.to_str().expect("UTF-8");
+    let started = Instant::now();
+    let r = replicate(
+        &address,
+        &our_secret,
+        store,
+        &[&author],
+        &["--timeout", "60", "--verbose"],
+    );
+    let took = started.elapsed();
+    assert_eq!(r.code(), Some(0), "{r:?}");
+    assert_eq!(
+        r.lines(),
+        [format!("{{\"feed\":\"{author}\",\"sequence\":7}}")],
+        "{r:?}"
+    );
+    assert!(
+        r.stderr.contains(
+            "the peer has no EBT (no answer to ebt.replicate within 10 s): createHistoryStream"
+        ),
+        "{r:?}"
+    );
+    assert!(
+        (Duration::from_secs(10)..Duration::from_secs(40)).contains(&took),
+        "took {took:?}"
+    );
+    assert_eq!(exported_values(store, &author), lines);
+}
+
 /// A peer that never mentions a feed we ask for (the forging server, honest here, claims
 /// only its own feed): the feed it claims arrives whole, the other is finished after
 /// `UNANSWERED_GRACE` (10 s) with what we hold (nothing), exit 0, and `--verbose` says why.
