@@ -30,7 +30,6 @@ use std::collections::HashMap;
 use std::io::{self, BufWriter, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use ssb_crypto::{FeedId, MsgId};
 use ssb_feed::{FeedError, HmacKey, Item, Message, SignCap, Validator, validate_feeds};
@@ -39,6 +38,7 @@ use ssb_legacy_json::Value;
 use crate::error::CliError;
 use crate::feed_input::{Format, Items};
 use crate::input::Source;
+use crate::received::ReceiveClock;
 use crate::store::{self, FeedStore, NewMessage};
 
 /// Verify feed files and add their messages to the store
@@ -170,7 +170,8 @@ struct Import {
     order: Vec<FeedId>,
     chunk: Vec<(Pending, Value)>,
     chunk_bytes: usize,
-    last_received: f64,
+    /// Receive times for values that came without one (strictly increasing).
+    received: ReceiveClock,
     stored: u64,
     skipped: u64,
 }
@@ -306,12 +307,6 @@ fn id_of(value: &Value) -> MsgId {
     MsgId(value.signing().legacy_summary().legacy_sha256)
 }
 
-fn now_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_millis() as f64)
-}
-
 /// `@… sequence N: ` when the item says so much.
 fn who(author: Option<&FeedId>, sequence: Option<f64>) -> String {
     match (author, sequence) {
@@ -335,7 +330,7 @@ impl Import {
             order: Vec::new(),
             chunk: Vec::new(),
             chunk_bytes: 0,
-            last_received: 0.0,
+            received: ReceiveClock::default(),
             stored: 0,
             skipped: 0,
         }
@@ -550,10 +545,7 @@ impl Import {
             .collect();
         let mut batch = Vec::with_capacity(valid.len());
         for ((m, p), c) in valid.iter().zip(&compact) {
-            let received = p.received.unwrap_or_else(|| {
-                self.last_received = now_ms().max(self.last_received + 1.0);
-                self.last_received
-            });
+            let received = p.received.unwrap_or_else(|| self.received.next());
             batch.push(NewMessage {
                 message: m,
                 // A KVT's value text that could not be cut out as it stands: JS's form.

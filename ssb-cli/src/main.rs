@@ -38,6 +38,7 @@ mod net;
 mod peer_conformance;
 mod private_box;
 mod publish;
+mod received;
 mod replicate;
 mod secret;
 mod serve;

@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use ssb_crypto::{FeedId, NetShs, NetworkKey};
 use ssb_feed::{FeedError, HmacKey, Item, Message, SignCap, Validator, validate_feeds};
@@ -47,6 +47,7 @@ use ssb_replication::{
 
 use crate::error::CliError;
 use crate::net::{Client, NetError, Next};
+use crate::received::{ReceiveClock, now_ms, refusal_code};
 use crate::store::{FeedStore, NewMessage, Prepared, StoredMessage, Writer};
 use rayon::iter::{IntoParallelIterator as _, ParallelIterator as _};
 
@@ -119,12 +120,6 @@ pub(crate) struct Args {
     /// Give up after this many seconds (exit 2; what was stored is kept)
     #[arg(long, value_name = "SECONDS", value_parser = crate::values::seconds, default_value = DEFAULT_TIMEOUT_SECS)]
     timeout: Duration,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn net_error(e: &NetError) -> CliError {
@@ -210,12 +205,11 @@ fn validation_thread(
     answers: Sender<Result<Answer, String>>,
 ) {
     let mut batch: Vec<Prepared> = Vec::new();
-    let mut last_received = 0.0_f64;
+    let mut clock = ReceiveClock::default();
     for job in jobs {
         let answer = match job {
             Job::Validate(msgs) => {
-                let (taken, failures, valid) =
-                    validate_run(&mut validator, &mut last_received, msgs);
+                let (taken, failures, valid) = validate_run(&mut validator, &mut clock, msgs);
                 // The records are made in parallel too (`JSON.stringify` of each value).
                 let prepared = valid
                     .into_par_iter()
@@ -260,7 +254,7 @@ type Valid = (Message, Vec<u8>, f64);
 /// Validates `msgs` in order: the verdicts, a line per invalid message, the valid ones.
 fn validate_run(
     validator: &mut Validator,
-    last_received: &mut f64,
+    clock: &mut ReceiveClock,
     mut msgs: Vec<ToValidate>,
 ) -> (Vec<Taken>, Vec<String>, Vec<Valid>) {
     let mut valid = Vec::with_capacity(msgs.len());
@@ -303,21 +297,16 @@ fn validate_run(
                 Taken::Invalid
             }
             Ok(m) => {
-                let received = (now_ms() as f64).max(*last_received + 1.0);
-                *last_received = received;
-                valid.push((m, text, received));
+                valid.push((m, text, clock.next()));
                 Taken::Valid
             }
-            Err(e) if e.is_fatal() || matches!(e, FeedError::Json(_)) => {
-                let code = if matches!(e, FeedError::Json(_)) {
-                    "invalid_json"
-                } else {
-                    e.code()
-                };
-                failures.push(format!("{feed} sequence {sequence}: {code} ({e})"));
-                Taken::Invalid
-            }
-            Err(_) => Taken::Ignored,
+            Err(e) => match refusal_code(&e) {
+                Some(code) => {
+                    failures.push(format!("{feed} sequence {sequence}: {code} ({e})"));
+                    Taken::Invalid
+                }
+                None => Taken::Ignored,
+            },
         });
     }
     (taken, failures, valid)

@@ -92,7 +92,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
 use ssb_connection::{Connection, Event};
@@ -105,6 +105,7 @@ use ssb_muxrpc::{
 
 use crate::error::CliError;
 use crate::net::{self, Link, NetError, Next};
+use crate::received::{ReceiveClock, now_ms};
 use crate::store::{FeedCursor, FeedStore, StoreError, StoredMessage};
 
 mod ebt;
@@ -340,18 +341,12 @@ pub(crate) struct Store {
     messages: usize,
 }
 
-fn now_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_millis() as f64)
-}
-
 impl Store {
     /// Reads and validates feed files.
     pub(crate) fn load(paths: &[PathBuf]) -> Result<Self, String> {
         let mut store = Store::default();
         let mut validator = Validator::new(SignCap::None);
-        let mut last_ts = 0.0f64;
+        let mut received = ReceiveClock::default();
         for path in paths {
             let bytes =
                 std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
@@ -371,10 +366,7 @@ impl Store {
                     Err(value) => (validator.append_value(value), None),
                 };
                 let msg = msg.map_err(|e| format!("{}: {} ({e})", at(), e.code()))?;
-                let timestamp = timestamp.unwrap_or_else(|| {
-                    last_ts = now_ms().max(last_ts + 1.0);
-                    last_ts
-                });
+                let timestamp = timestamp.unwrap_or_else(|| received.next());
                 let key = msg.id().to_string();
                 let stored = Stored {
                     key_json: Value::from(key.as_str()).to_compact_string(),
@@ -847,7 +839,7 @@ impl<'a> Peer<'a> {
                         StreamItem::End(_) if ebt => self.ebt_close(),
                         StreamItem::Data(_) => {
                             if matches!(self.streams.get(&id), Some(Open::Ping)) {
-                                soft(rpc.send(id, Body::Json(json!(now_ms()))));
+                                soft(rpc.send(id, Body::Json(json!(now_ms() as f64))));
                             }
                         }
                         // The peer ended (or aborted) it; the endpoint has answered.

@@ -1007,7 +1007,7 @@ impl Iterator for FeedCursor {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
@@ -1021,7 +1021,8 @@ mod tests {
         dir
     }
 
-    fn feed(seed: u8, n: usize) -> Vec<Message> {
+    /// `n` signed messages of the author of `seed` (also the `serve::ebt` tests' feeds).
+    pub(crate) fn feed(seed: u8, n: usize) -> Vec<Message> {
         let keys = Keypair::from_seed(&[seed; 32]);
         let mut out: Vec<Message> = Vec::new();
         for i in 0..n {

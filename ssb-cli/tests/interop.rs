@@ -1290,14 +1290,16 @@ fn replicate_killed_mid_way_resumes_without_loss_or_duplicate() {
     server.terminate();
 }
 
-/// A forging EBT server (this test's own, on ssb-connection): it claims `feeds` in full and,
-/// once the client's notes arrive, sends each feed's lines as given (one of them forged).
-/// Returns its address; the thread ends with the connection.
-fn forging_ebt_server(feeds: Vec<(String, Vec<String>)>) -> String {
+/// A peer of this test's own (on ssb-connection, key from `seed`, raw JSON bodies) that
+/// accepts one connection and hands every event after the handshake to `on_event`, until
+/// the connection ends or `RUN_LIMIT`. Returns its address.
+fn scripted_peer(
+    seed: u8,
+    mut on_event: impl FnMut(&mut ssb_connection::Connection, ssb_connection::Event) + Send + 'static,
+) -> String {
     use ssb_connection::{Connection, Event};
-    use ssb_muxrpc::Event as Rpc;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let keys = ssb_crypto::Keypair::from_seed(&[0x44; 32]);
+    let keys = ssb_crypto::Keypair::from_seed(&[seed; 32]);
     let address = net::address_of(listener.local_addr().expect("addr"), keys.public());
     std::thread::spawn(move || {
         let (sock, _) = listener.accept().expect("accept");
@@ -1310,8 +1312,6 @@ fn forging_ebt_server(feeds: Vec<(String, Vec<String>)>) -> String {
             config,
         );
         let mut link = net::Link::new(conn, sock).expect("link");
-        let mut stream = None;
-        let mut sent = false;
         let start = Instant::now();
         while start.elapsed() < RUN_LIMIT {
             let ev = match link.next_event(Duration::from_millis(50)) {
@@ -1319,44 +1319,53 @@ fn forging_ebt_server(feeds: Vec<(String, Vec<String>)>) -> String {
                 Ok(net::Next::Idle) => continue,
                 Ok(net::Next::Ended) | Err(_) => return,
             };
-            let conn = link.conn();
             match ev {
-                Event::Authenticate(_) => conn.accept().expect("accept"),
-                Event::Rpc(Rpc::Request { id, request })
-                    if request.name == ["ebt", "replicate"] =>
-                {
-                    let notes: serde_json::Map<String, serde_json::Value> = feeds
-                        .iter()
-                        .map(|(f, l)| {
-                            let n = ssb_replication::note::encode(l.len() as i64, true);
-                            (f.clone(), n.into())
-                        })
-                        .collect();
-                    let ep = conn.endpoint().expect("open");
-                    ep.send(
-                        id,
-                        Body::RawJson(serde_json::Value::Object(notes).to_string()),
-                    )
-                    .expect("send notes");
-                    stream = Some(id);
-                }
-                Event::Rpc(Rpc::Readable(r)) if Some(r) == stream => {
-                    let ep = conn.endpoint().expect("open");
-                    while ep.read(r).is_some() {}
-                    if !sent {
-                        sent = true;
-                        for (_, lines) in &feeds {
-                            for l in lines {
-                                ep.send(r, Body::RawJson(l.clone())).expect("send");
-                            }
-                        }
-                    }
-                }
-                _ => {}
+                Event::Authenticate(_) => link.conn().accept().expect("accept"),
+                ev => on_event(link.conn(), ev),
             }
         }
     });
     address
+}
+
+/// A forging EBT server (a `scripted_peer`): it claims `feeds` in full and, once the
+/// client's notes arrive, sends each feed's lines as given (one of them forged).
+fn forging_ebt_server(feeds: Vec<(String, Vec<String>)>) -> String {
+    use ssb_connection::Event;
+    use ssb_muxrpc::Event as Rpc;
+    let mut stream = None;
+    let mut sent = false;
+    scripted_peer(0x44, move |conn, ev| match ev {
+        Event::Rpc(Rpc::Request { id, request }) if request.name == ["ebt", "replicate"] => {
+            let notes: serde_json::Map<String, serde_json::Value> = feeds
+                .iter()
+                .map(|(f, l)| {
+                    let n = ssb_replication::note::encode(l.len() as i64, true);
+                    (f.clone(), n.into())
+                })
+                .collect();
+            let ep = conn.endpoint().expect("open");
+            ep.send(
+                id,
+                Body::RawJson(serde_json::Value::Object(notes).to_string()),
+            )
+            .expect("send notes");
+            stream = Some(id);
+        }
+        Event::Rpc(Rpc::Readable(r)) if Some(r) == stream => {
+            let ep = conn.endpoint().expect("open");
+            while ep.read(r).is_some() {}
+            if !sent {
+                sent = true;
+                for (_, lines) in &feeds {
+                    for l in lines {
+                        ep.send(r, Body::RawJson(l.clone())).expect("send");
+                    }
+                }
+            }
+        }
+        _ => {}
+    })
 }
 
 /// A peer that sends a forged message (a changed timestamp: the signature no longer holds)
@@ -1403,60 +1412,31 @@ fn replicate_blocks_a_feed_a_peer_forged_and_takes_the_rest() {
     assert_eq!(exported_values(store, &ba), bad[..2]);
 }
 
-/// A peer (this test's own, on ssb-connection) that takes `ebt.replicate` and never answers
-/// it, and answers `createHistoryStream` of its one feed with `lines` from the sequence
-/// asked for. Returns its address; the thread ends with the connection.
+/// A `scripted_peer` that takes `ebt.replicate` and never answers it, and answers
+/// `createHistoryStream` of its one feed with `lines` from the sequence asked for.
 fn silent_ebt_server(author: String, lines: Vec<String>) -> String {
-    use ssb_connection::{Connection, Event};
+    use ssb_connection::Event;
     use ssb_muxrpc::Event as Rpc;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let keys = ssb_crypto::Keypair::from_seed(&[0x45; 32]);
-    let address = net::address_of(listener.local_addr().expect("addr"), keys.public());
-    std::thread::spawn(move || {
-        let (sock, _) = listener.accept().expect("accept");
-        let mut config = ssb_connection::Config::default();
-        config.rpc.raw_json = true;
-        let conn = Connection::server_with_rng(
-            ssb_crypto::NetworkKey::MAIN_NET,
-            &keys,
-            &mut rand_core::OsRng,
-            config,
-        );
-        let mut link = net::Link::new(conn, sock).expect("link");
-        let start = Instant::now();
-        while start.elapsed() < RUN_LIMIT {
-            let ev = match link.next_event(Duration::from_millis(50)) {
-                Ok(net::Next::Event(ev)) => ev,
-                Ok(net::Next::Idle) => continue,
-                Ok(net::Next::Ended) | Err(_) => return,
-            };
-            let conn = link.conn();
-            match ev {
-                Event::Authenticate(_) => conn.accept().expect("accept"),
-                Event::Rpc(Rpc::Request { id, request })
-                    if request.name == ["createHistoryStream"] =>
-                {
-                    let opts = request.args.first().cloned().unwrap_or_default();
-                    let from = opts
-                        .get("sequence")
-                        .or_else(|| opts.get("seq"))
-                        .and_then(serde_json::Value::as_u64)
-                        .unwrap_or(1)
-                        .max(1);
-                    let ep = conn.endpoint().expect("open");
-                    if opts.get("id").and_then(serde_json::Value::as_str) == Some(&*author) {
-                        for l in lines.iter().skip(usize::try_from(from - 1).expect("from")) {
-                            ep.send(id, Body::RawJson(l.clone())).expect("send");
-                        }
-                    }
-                    ep.end(id).expect("end");
+    scripted_peer(0x45, move |conn, ev| match ev {
+        Event::Rpc(Rpc::Request { id, request }) if request.name == ["createHistoryStream"] => {
+            let opts = request.args.first().cloned().unwrap_or_default();
+            let from = opts
+                .get("sequence")
+                .or_else(|| opts.get("seq"))
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(1)
+                .max(1);
+            let ep = conn.endpoint().expect("open");
+            if opts.get("id").and_then(serde_json::Value::as_str) == Some(&*author) {
+                for l in lines.iter().skip(usize::try_from(from - 1).expect("from")) {
+                    ep.send(id, Body::RawJson(l.clone())).expect("send");
                 }
-                // ebt.replicate (and anything else): taken, never answered.
-                _ => {}
             }
+            ep.end(id).expect("end");
         }
-    });
-    address
+        // ebt.replicate (and anything else): taken, never answered.
+        _ => {}
+    })
 }
 
 /// A peer that takes `ebt.replicate` but neither answers nor refuses it: after

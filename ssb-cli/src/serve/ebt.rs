@@ -32,15 +32,16 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use ssb_crypto::FeedId;
-use ssb_feed::{FeedError, FeedState, Item, SignCap, Validator, validate_feeds};
+use ssb_feed::{FeedState, Item, SignCap, Validator, validate_feeds};
 use ssb_muxrpc::{Body, Endpoint, LocalError, RequestId};
 use ssb_replication::{
     Config, Engine, Incoming, PeerClock, Role, StoredClock, Transmit, Validate, classify,
 };
 
+use crate::received::{ReceiveClock, now_ms, refusal_code};
 use crate::store::{FeedStore, NewMessage, Prepared, StoreError};
 
 /// The longest a connection with an EBT session waits for input before it looks for output
@@ -57,12 +58,6 @@ const VALIDATE_PASSES: usize = 4;
 /// Passes of one drain at most (each serves reads, validates and writes to the peer up to
 /// the watermark): the connection then looks at its socket again.
 const DRAIN_PASSES: usize = 64;
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Nothing panics while holding these locks; if something did, the state is still
@@ -86,8 +81,8 @@ impl Node {
 /// The validator, resumed from the store.
 struct Sink {
     validator: Validator,
-    /// The receive time of the last message stored (receive times strictly increase).
-    last_received: f64,
+    /// Receive times of the messages stored (strictly increasing).
+    received: ReceiveClock,
 }
 
 /// What the validation did with one message.
@@ -157,7 +152,7 @@ impl EbtPeer {
             }),
             sink: Mutex::new(Sink {
                 validator: validator_of(cap, &feeds),
-                last_received: 0.0,
+                received: ReceiveClock::default(),
             }),
             epoch: AtomicU64::new(0),
             next_session: AtomicU64::new(1),
@@ -489,15 +484,13 @@ impl Sink {
                     Taken::Invalid
                 }
                 Ok(m) => {
-                    let received = (now_ms() as f64).max(self.last_received + 1.0);
                     let new = NewMessage {
                         message: &m,
                         bytes: v.msg.as_bytes(),
-                        received,
+                        received: self.received.next(),
                     };
                     match Prepared::new(&new) {
                         Ok(p) => {
-                            self.last_received = received;
                             prepared.push(p);
                             Taken::Valid
                         }
@@ -508,19 +501,16 @@ impl Sink {
                         }
                     }
                 }
-                Err(e) if e.is_fatal() || matches!(e, FeedError::Json(_)) => {
-                    let code = if matches!(e, FeedError::Json(_)) {
-                        "invalid_json"
-                    } else {
-                        e.code()
-                    };
-                    eprintln!(
-                        "ssb serve: {} sent an invalid message: {} sequence {}: {code} ({e})",
-                        v.peer, v.author, v.sequence
-                    );
-                    Taken::Invalid
-                }
-                Err(_) => Taken::Ignored,
+                Err(e) => match refusal_code(&e) {
+                    Some(code) => {
+                        eprintln!(
+                            "ssb serve: {} sent an invalid message: {} sequence {}: {code} ({e})",
+                            v.peer, v.author, v.sequence
+                        );
+                        Taken::Invalid
+                    }
+                    None => Taken::Ignored,
+                },
             };
             taken.push(t);
         }
@@ -554,34 +544,15 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use crate::store::tests::feed;
     use ssb_crypto::Keypair;
-    use ssb_feed::{Message, create_message};
+    use ssb_feed::Message;
     use ssb_replication::JsSeq;
 
     fn tmp(name: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("ssb-serve-ebt-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
-    }
-
-    fn feed(seed: u8, n: usize) -> Vec<Message> {
-        let keys = Keypair::from_seed(&[seed; 32]);
-        let mut out: Vec<Message> = Vec::new();
-        for i in 0..n {
-            let text = format!(r#"{{"type":"post","text":"message {i}"}}"#);
-            let content = ssb_legacy_json::parse(text.as_bytes()).unwrap();
-            let prev = out.last().map(Message::state);
-            let m = create_message(
-                &keys,
-                prev.as_ref(),
-                content,
-                1e12 + i as f64,
-                &SignCap::None,
-            )
-            .unwrap();
-            out.push(m);
-        }
-        out
     }
 
     fn store_with(dir: &std::path::Path, feeds: &[&[Message]]) -> FeedStore {
